@@ -161,6 +161,17 @@ class Feedback:
     def __bool__(self) -> bool:
         return True
 
+    # A lock cannot be pickled or deep-copied; a copy gets a fresh one (and so does the estimator
+    # that owns this store, which pickles with it).
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_lock", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
+
     def __repr__(self) -> str:
         lines = [f"Feedback({len(self)} constraints, n_clusters={self.n_clusters})"]
         lines += [f"  {c}" for c in self._constraints]
