@@ -34,7 +34,8 @@ def array_to_json(value: np.ndarray | None, widget: Any = None) -> dict | None:
     dtype = arr.dtype.name
     if dtype not in WIRE_DTYPES:
         raise TypeError(f"cannot send dtype {dtype} to the front end")
-    return {"dtype": dtype, "shape": list(arr.shape), "buffer": memoryview(arr).cast("B")}
+    buffer = memoryview(arr).cast("B") if arr.size else b""
+    return {"dtype": dtype, "shape": list(arr.shape), "buffer": buffer}
 
 
 def array_from_json(value: Any, widget: Any = None) -> np.ndarray | None:
@@ -60,14 +61,20 @@ array_serialization = {"to_json": array_to_json, "from_json": array_from_json}
 
 
 class NDArray(traitlets.TraitType):
-    """A numpy array trait of one dtype and shape ``(n, *tail)``: ``NDArray("float32", (2,))``."""
+    """A numpy array trait of shape ``(n, *tail)`` and one of the allowed dtypes.
+
+    ``NDArray("float32", (2,))`` holds (n, 2) float32; ``NDArray(("uint8", "uint16"))`` keeps
+    either dtype as given and converts anything else to the first one (refusing values that do
+    not fit, rather than wrapping them around).
+    """
 
     info_text = "a numpy array"
 
-    def __init__(self, dtype: str | np.dtype, tail: tuple[int, ...] = (), **kwargs: Any):
-        self.dtype = np.dtype(dtype)
+    def __init__(self, dtype: str | tuple[str, ...], tail: tuple[int, ...] = (), **kwargs: Any):
+        names = (dtype,) if isinstance(dtype, str) else tuple(dtype)
+        self.dtypes = tuple(np.dtype(d) for d in names)
         self.tail = tuple(tail)
-        default = np.zeros((0, *self.tail), dtype=self.dtype)
+        default = np.zeros((0, *self.tail), dtype=self.dtypes[0])
         default.flags.writeable = False
         kwargs.setdefault("default_value", default)
         super().__init__(**kwargs)
@@ -75,16 +82,17 @@ class NDArray(traitlets.TraitType):
     def validate(self, obj: Any, value: Any) -> np.ndarray:
         try:
             arr = np.asarray(value)
-            if arr.dtype != self.dtype:
-                if arr.size and np.issubdtype(self.dtype, np.integer):
+            if arr.dtype not in self.dtypes:
+                target = self.dtypes[0]
+                if arr.size and np.issubdtype(target, np.integer):
                     if not np.issubdtype(arr.dtype, np.integer) and not (
                         np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr))
                     ):
                         raise TypeError
-                    info = np.iinfo(self.dtype)
+                    info = np.iinfo(target)
                     if arr.min() < info.min or arr.max() > info.max:
                         raise TypeError
-                arr = arr.astype(self.dtype)
+                arr = arr.astype(target)
         except (TypeError, ValueError):
             self.error(obj, value)
         if arr.size == 0:
