@@ -300,6 +300,7 @@ class Session:
         self._status = "idle"
         self._offset = 0  # epochs of this run done in earlier segments (before a cluster edit)
         self._segment_epochs = 0
+        self._last_numbers: dict[str, Any] = {}  # epoch, loss... of the last epoch, shown or not
         self._shown: dict[str, Any] = {}  # the last frame published: labels, confidence, points
 
     # ------------------------------------------------------------------ state
@@ -360,6 +361,7 @@ class Session:
 
     def _launch(self, kind: str, epochs: int | None) -> None:
         self._user_stop = False
+        self._last_numbers = {}
         self._error = None
         with self._cond:
             self._worker_state = "running"
@@ -388,14 +390,15 @@ class Session:
                     if self._offset >= total or not self._hold_if_paused():
                         break
             with self.lock:
-                self._publish_model_state(status="idle", final=True)
+                self._publish_model_state(status="idle", final=True, **self._last_numbers)
         except Exception as err:  # noqa: BLE001 - shown in the widget, re-raised by wait()
             self._error = err
             detail = "".join(traceback.format_exception_only(type(err), err)).strip()
             try:
                 with self.lock:
                     if _is_fitted(model):
-                        self._publish_model_state(status="error", final=True)
+                        self._publish_model_state(status="error", final=True,
+                                                  **self._last_numbers)
             except Exception:  # noqa: BLE001 - the original error is the one to report
                 pass
             self._set_status("error", message=f"Training stopped with an error: {detail}")
@@ -450,7 +453,6 @@ class Session:
         if progress.phase == "refine":
             self._segment_epochs = progress.epoch
             offset = self._offset  # after a cluster edit the estimator counts from 1 again
-        last = progress.epoch >= progress.n_epochs or progress.stopped
         status = "stopping" if self._user_stop else ("fitting" if progress.phase != "refine"
                                                      else "training")
         numbers = dict(
@@ -458,8 +460,9 @@ class Session:
             n_epochs=int(progress.n_epochs) + offset, loss=float(progress.loss),
             delta_label=float(progress.delta_label) if progress.delta_label is not None else 0.0,
         )
-        if not (self.throttle.ready() or last):
-            return  # the picture of this epoch is skipped; the next one (or the end) is shown
+        self._last_numbers = {k: v for k, v in numbers.items() if k != "status"}
+        if not self.throttle.ready():
+            return  # this epoch's picture is skipped; a later one, or the end of the run, shows
         self.throttle.mark()
         with self.lock:
             self._status = status
@@ -478,8 +481,12 @@ class Session:
         A slow projection (t-SNE, UMAP) is recomputed only at the end of a run (`final`).
         """
         labels = np.asarray(labels)
-        if self.projector.is_live or final or "points" not in self._shown:
+        projected_from = self._shown.get("projected_from")
+        if embedding is projected_from:
+            points = self._shown["points"]  # the same latent array: the same picture
+        elif self.projector.is_live or final or "points" not in self._shown:
             points = self.projector(embedding)
+            projected_from = embedding
         else:
             points = self._shown["points"]
         wire_labels = labels.astype(label_dtype(n_clusters), copy=False)
@@ -491,7 +498,7 @@ class Session:
             "n_clusters": int(n_clusters),
             "cluster_sizes": sizes.tolist(),
         }
-        self._shown = dict(frame)
+        self._shown = dict(frame, projected_from=projected_from)
         if self.active_cluster >= n_clusters:
             self.active_cluster = n_clusters - 1
             frame["active_cluster"] = self.active_cluster
