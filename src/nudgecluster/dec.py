@@ -29,7 +29,13 @@ from .nn import ARCHITECTURES, DEFAULT_LATENT_DIM, Autoencoder, soft_assignment,
 
 FEEDBACK_MODES = ("robust", "paper")
 #: Default strength |t_ij| of a constraint, per feedback mode.
-DEFAULT_STRENGTH = {"paper": 1000.0, "robust": 10.0}
+DEFAULT_STRENGTH = {"paper": 1000.0, "robust": 1000.0}
+#: Robust mode: a constraint starts this strong and doubles at each target update (every
+#: `update_interval` epochs, across refine calls) while it is still unmet, up to
+#: `feedback_strength`. Gentle where a point moves easily (a border point, "polishing"), forceful
+#: where a whole group must follow it ("steering").
+ROBUST_START_STRENGTH = 3.0
+ROBUST_GROWTH = 4.0
 #: Rows per forward pass when encoding the whole data set (bounds memory, not results).
 _CHUNK = 65536
 _FORMAT_VERSION = 1
@@ -88,7 +94,8 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         "paper": the T-matrix gradient of Dudarin & Yarushkina. "robust": constraints rewrite the
         targets, must/cannot links act on soft assignments, and the reconstruction loss is kept.
     feedback_strength : float, optional
-        |t| of a constraint; defaults to 1000 ("paper") or 10 ("robust").
+        |t| of a constraint, default 1000. In robust mode it is the ceiling: each constraint starts
+        at strength 3 and doubles at every target update while the labels still break it.
     reconstruction_weight : float or "auto", default="auto"
         Weight of the reconstruction loss while clustering (IDEC). "auto": 0 in `fit` and in paper
         mode (pure DEC), 1 when refining in robust mode.
@@ -183,6 +190,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self._generator = generator
         self._data = _TrainingData(data, device)
         self._optimizer = None
+        self._terms = None
         self.history_ = []
         self._feedback = Feedback(data.shape[0], self.n_clusters, self._strength())
         self._feedback.geometry = _Geometry(self)
@@ -366,7 +374,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         labels = q_all.argmax(1)
         labels_at_update = labels
         recon_weight = self._reconstruction_weight(phase)
-        terms = None
+        terms = self.__dict__.get("_terms")  # escalated strengths carry over between refines
         feedback_version = None
         for epoch in self._epoch_range(epochs, phase):
             update = (epoch - 1) % self.update_interval == 0
@@ -379,7 +387,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
                 if update:
                     p_all = target_distribution(q_all)
                 terms = _FeedbackTerms.build(self._feedback, p_all, mode, self._strength(),
-                                             self.device_)
+                                             self.device_, previous=terms)
                 feedback_version = version
             total, seen = 0.0, 0
             for batch in data.batches(self.batch_size, self._generator):
@@ -406,6 +414,9 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             new_labels = q_all.argmax(1)
             delta = float((new_labels != labels).float().mean())
             labels = new_labels
+            if mode == "robust" and epoch % self.update_interval == 0:
+                terms.escalate(labels)
+            self._terms = terms
             self._log(phase, epoch, epochs, total / max(seen, 1), delta, callback,
                       q_all=q_all, stopped=stopped)
             if stopped:
@@ -589,10 +600,13 @@ class _FeedbackTerms:
     must: torch.Tensor | None = None
     cannot: torch.Tensor | None = None
     pair_strength: float = 0.0
+    max_strength: float = 0.0
+    include: torch.Tensor | None = None
+    exclude: torch.Tensor | None = None
 
     @classmethod
     def build(cls, store: Feedback, p: torch.Tensor, mode: str, strength: float,
-              device) -> _FeedbackTerms:
+              device, previous: _FeedbackTerms | None = None) -> _FeedbackTerms:
         """Paper mode: the T matrix. Robust mode: constrained targets, row weights, pairs."""
         n, k = p.shape
         if mode == "paper":
@@ -601,12 +615,34 @@ class _FeedbackTerms:
         exclude = torch.as_tensor(store.excluded_mask(n, k), device=device)
         weight = torch.ones(n, device=device)
         told = (include >= 0) | exclude.any(1)
-        weight[told] = strength
+        weight[told] = min(ROBUST_START_STRENGTH, strength)
+        pair_strength = min(ROBUST_START_STRENGTH, strength)
+        if previous is not None and previous.weight is not None and len(previous.weight) == n:
+            # Strength earned by escalation survives a target update within one training run.
+            weight = torch.where(told, torch.maximum(weight, previous.weight), weight)
+            pair_strength = max(pair_strength, previous.pair_strength)
         must = torch.as_tensor(store.pairs("must_link"), device=device)
         cannot = torch.as_tensor(store.pairs("cannot_link"), device=device)
         return cls(p=losses.constrain_targets(p, include, exclude), weight=weight,
                    must=must if len(must) else None, cannot=cannot if len(cannot) else None,
-                   pair_strength=strength)
+                   pair_strength=pair_strength, max_strength=strength,
+                   include=include, exclude=exclude)
+
+    def escalate(self, labels: torch.Tensor) -> None:
+        """Double the strength of every constraint the current labels still break (capped)."""
+        if self.include is None:
+            return
+        unmet = (self.include >= 0) & (labels != self.include)
+        unmet |= self.exclude.gather(1, labels[:, None]).squeeze(1)
+        self.weight[unmet] = (self.weight[unmet] * ROBUST_GROWTH).clamp_max(self.max_strength)
+        if self.must is not None or self.cannot is not None:
+            broken = False
+            if self.must is not None:
+                broken |= bool((labels[self.must[:, 0]] != labels[self.must[:, 1]]).any())
+            if self.cannot is not None:
+                broken |= bool((labels[self.cannot[:, 0]] == labels[self.cannot[:, 1]]).any())
+            if broken:
+                self.pair_strength = min(self.pair_strength * ROBUST_GROWTH, self.max_strength)
 
     def pair_loss(self, model: DEC, alpha: float) -> torch.Tensor | float:
         if self.must is None and self.cannot is None:
