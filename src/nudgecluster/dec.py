@@ -305,11 +305,14 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
     @classmethod
     def load(cls, path, device: str | None = None) -> DEC:
         """Read a model written by `save`. No pickle: tensors and JSON only."""
-        from safetensors import safe_open
+        from safetensors import SafetensorError, safe_open
         from safetensors.torch import load_file
 
-        with safe_open(str(path), framework="pt") as f:
-            meta = f.metadata() or {}
+        try:
+            with safe_open(str(path), framework="pt") as f:
+                meta = f.metadata() or {}
+        except SafetensorError as err:
+            raise ValueError(f"{path} is not a nudgecluster model file ({err})") from err
         if meta.get("format") != "nudgecluster.DEC":
             raise ValueError(f"{path} is not a nudgecluster model file")
         if int(meta["format_version"]) > _FORMAT_VERSION:
