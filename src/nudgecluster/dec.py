@@ -710,6 +710,8 @@ class _Geometry:
         model = self._model
         model._centers = torch.nn.Parameter(
             torch.as_tensor(np.asarray(centers, dtype=np.float32), device=model.device_))
+        # Labels follow the new centres at once, also when feedback.undo()/redo() sets them.
+        model._set_outputs(torch.as_tensor(model.embedding_, device=model.device_))
 
     def latent_of(self, indices: np.ndarray) -> np.ndarray:
         return self._model.embedding_[np.asarray(indices, dtype=np.int64)]
