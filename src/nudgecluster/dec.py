@@ -39,6 +39,8 @@ ROBUST_GROWTH = 4.0
 #: Rows per forward pass when encoding the whole data set (bounds memory, not results).
 _CHUNK = 65536
 _FORMAT_VERSION = 1
+#: What scikit-learn's validate_data records about the training columns.
+_INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
 
 
 @dataclass
@@ -170,12 +172,22 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         Fitting starts over: weights, centroids and feedback of an earlier fit are replaced.
         """
         self._check_params()
-        data = self._validate(X, reset=True)
-        if data.shape[0] < self.n_clusters:
-            raise ValueError(
-                f"n_samples={data.shape[0]} should be >= n_clusters={self.n_clusters}: "
-                f"give more rows or ask for fewer clusters"
-            )
+        # validate_data records the columns of X before its checks pass; a refused X must leave
+        # a fitted model as it was, expecting the columns it was fitted on.
+        fitted_columns = {name: self.__dict__[name] for name in _INPUT_ATTRIBUTES
+                          if name in self.__dict__}
+        try:
+            data = self._validate(X, reset=True)
+            if data.shape[0] < self.n_clusters:
+                raise ValueError(
+                    f"n_samples={data.shape[0]} should be >= n_clusters={self.n_clusters}: "
+                    f"give more rows or ask for fewer clusters"
+                )
+        except Exception:
+            for name in _INPUT_ATTRIBUTES:
+                self.__dict__.pop(name, None)
+            self.__dict__.update(fitted_columns)
+            raise
         self._stop_event().clear()
         device = self._resolve_device()
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
