@@ -254,6 +254,14 @@ class Feedback:
 
             remapped = tuple(replace(c, cluster=remap(c.cluster)) for c in self._constraints)
             record = Constraint(self._next_id, "merge", cluster=remap(a), other_cluster=b)
+            try:
+                # "5 in cluster a" and "5 not in cluster b" cannot both hold once a and b are one.
+                self._check(remapped + (record,), self.n_clusters - 1, record)
+            except FeedbackConflictError as err:
+                raise FeedbackConflictError(
+                    f"merging cluster {b} into cluster {a} would make the feedback contradict "
+                    f"itself (numbers as after the merge): {err}"
+                ) from None
             return self._commit(remapped + (record,), self.n_clusters - 1, centers, new_centers)
 
     def split_cluster(self, cluster: int, indices=None) -> Constraint:
