@@ -85,6 +85,11 @@ const BUTTONS: Array<{ action: ActionName; label: string; title: string; group: 
   { action: 'redo', label: 'Redo', title: 'Apply again what Undo took back', group: 'history' },
 ];
 
+const CONTROL_BUTTONS: Array<{ action: ActionName; label: string; title: string }> = [
+  { action: 'refine', label: 'Refine', title: 'Train on under the feedback given' },
+  { action: 'stop', label: 'Stop', title: 'Stop training at the next batch' },
+];
+
 function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   props: Record<string, string> = {},
@@ -157,6 +162,9 @@ class ClusterView {
   private readonly draws: LatestOnly<Set<DataKey>>;
   private readonly batcher: ChangeBatcher<DataKey>;
   private lasso = false;
+  /** Keep all points in view as they move, until the person pans or zooms themselves. */
+  private followPoints = true;
+  private fitRequested = false;
   private theme: { bg: RGBA; fg: RGBA; accent: RGBA; dark: boolean } | null = null;
 
   constructor(
@@ -192,10 +200,7 @@ class ClusterView {
     }
     toolbar.append(h('span', { class: 'nc-sep', 'aria-hidden': 'true' }));
     toolbar.append(h('label', { class: 'nc-field' }, [h('span', { text: 'Epochs' }), this.epochsInput]));
-    for (const [action, label, title] of [
-      ['refine', 'Refine', 'Train on under the feedback given'],
-      ['stop', 'Stop', 'Stop training at the next batch'],
-    ] as const) {
+    for (const { action, label, title } of CONTROL_BUTTONS) {
       const button = h('button', {
         type: 'button', class: `nc-btn nc-${action}`, 'data-testid': `btn-${action}`, 'data-action': action,
         'aria-label': label, title, text: label,
@@ -231,9 +236,17 @@ class ClusterView {
     this.tooltip = h('div', { class: 'nc-tooltip', 'data-testid': 'tooltip', role: 'tooltip', hidden: '' });
     this.placeholder = h('div', { class: 'nc-placeholder', text: 'Waiting for the first clustering…' });
     this.selectionInfo = h('div', { class: 'nc-selection-info', 'data-testid': 'selection-info' });
+    const fit = h('button', {
+      type: 'button', class: 'nc-btn nc-fit', 'data-testid': 'btn-fit', 'aria-label': 'Fit view',
+      title: 'Zoom to show all points', text: 'Fit',
+    });
+    fit.addEventListener('click', () => {
+      this.fitRequested = true;
+      this.requestFit();
+    });
     this.hint = h('div', { class: 'nc-hint', 'data-testid': 'hint', role: 'status', 'aria-live': 'polite' });
     this.plot = h('div', { class: 'nc-plot', 'data-testid': 'plot' }, [
-      this.canvas, this.overlay, this.placeholder, this.tooltip, this.selectionInfo, this.hint,
+      this.canvas, this.overlay, this.placeholder, this.tooltip, this.selectionInfo, this.hint, fit,
     ]);
 
     this.legend = h('div', { class: 'nc-legend', 'data-testid': 'legend' });
@@ -295,7 +308,7 @@ class ClusterView {
       lassoColor: theme.accent,
       lassoOnLongPress: true,
       lassoLongPressIndicatorParentElement: this.plot,
-      keyMap: { shift: 'merge', alt: 'lasso' } as never,
+      actionKeyMap: { lasso: 'alt', merge: 'shift' },
       deselectOnEscape: false,
       deselectOnDblClick: true,
       opacityInactiveScale: 0.6,
@@ -381,8 +394,23 @@ class ClusterView {
       this.drawRings();
       return;
     }
+    if (keys.size === 0) {
+      // Only a camera request (the Fit button).
+      if (this.fitRequested) await this.fitView(true);
+      this.fitRequested = false;
+      return;
+    }
     const { z, w, colorBy, colors } = this.encoding();
-    scatter.set({ colorBy, pointColor: colors, pointSize: this.pointSize() } as never);
+    // Same-length lists: selected points in the accent colour, hovered in the text colour
+    // (with a single colour the plot would keep each point's own colour for those states).
+    const theme = this.theme!;
+    scatter.set({
+      colorBy,
+      pointColor: colors,
+      pointColorActive: colors.map(() => theme.accent),
+      pointColorHover: colors.map(() => theme.fg),
+      pointSize: this.pointSize(),
+    } as never);
     const moved = keys.has('points');
     const transitionMs = Math.max(0, this.model.get('transition_ms') ?? 0);
     const transition = moved && this.drawnCount === this.n && transitionMs > 0;
@@ -404,12 +432,56 @@ class ClusterView {
     if (this.selection.length) options.select = Array.from(this.selection);
     const first = this.drawnCount === 0;
     await scatter.draw({ x: this.x, y: this.y, z, w } as never, options as never);
+    // Camera moves share the plot's transition machinery with point moves, so they come after.
+    if (first) await this.fitView(false);
+    else if (this.fitRequested || (this.followPoints && this.needsRefit())) await this.fitView(true, 250);
+    this.fitRequested = false;
     this.drawnCount = this.n;
     this.framesDrawn++;
     this.root.dataset.framesDrawn = String(this.framesDrawn);
     this.root.dataset.nPoints = String(this.n);
     if (first) this.root.dataset.ready = '1';
     if (!transition) this.drawRings();
+  }
+
+  private bounds(): [number, number, number, number] {
+    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    for (let i = 0; i < this.n; i++) {
+      const x = this.x[i], y = this.y[i];
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+    return [x0, y0, x1, y1];
+  }
+
+  /** Zoom so that every point is in view (with a margin). */
+  private async fitView(animate: boolean, duration = 300): Promise<void> {
+    if (!this.scatter || !this.n) return;
+    const [x0, y0, x1, y1] = this.bounds();
+    const pad = 0.06 * Math.max(x1 - x0, y1 - y0, 1e-3);
+    await this.scatter.zoomToArea(
+      { x: x0 - pad, y: y0 - pad, width: x1 - x0 + 2 * pad, height: y1 - y0 + 2 * pad },
+      { transition: animate, transitionDuration: duration },
+    );
+  }
+
+  /** The Fit button: now if nothing is moving, else right after the current draw. */
+  private requestFit(): void {
+    this.followPoints = true;
+    if (this.draws.busy) this.fitRequested = true;
+    else this.draws.push(new Set());
+  }
+
+  /** Whether the new positions leave the view, or fill less than half of it. */
+  private needsRefit(): boolean {
+    const [x0, y0, x1, y1] = this.bounds();
+    const [sx0, sy0] = ndcToScreen(this.viewState, x0, y1);
+    const [sx1, sy1] = ndcToScreen(this.viewState, x1, y0);
+    const { width, height } = this.viewState;
+    if (sx0 < 0 || sy0 < 0 || sx1 > width || sy1 > height) return true;
+    return (sx1 - sx0) < 0.5 * width && (sy1 - sy0) < 0.5 * height;
   }
 
   // ---- selection -------------------------------------------------------------------------
@@ -542,8 +614,27 @@ class ClusterView {
     on(this.plot, 'wheel', (event: WheelEvent) => {
       event.preventDefault();
       event.stopPropagation();
+      this.followPoints = false; // the person zooms: stop moving the camera for them
     }, { passive: false });
     on(this.plot, 'pointerdown', () => this.root.focus({ preventScroll: true }));
+    // A press that travelled (a pan, or a lasso closed near where it began) is not a click:
+    // without this the plot would replace a lasso selection by the point under the cursor.
+    let pressedAt: [number, number] | null = null;
+    let travelled = 0;
+    on(this.plot, 'mousedown', (event: MouseEvent) => {
+      pressedAt = [event.clientX, event.clientY];
+      travelled = 0;
+    }, { capture: true });
+    on(window, 'mousemove', (event: MouseEvent) => {
+      if (pressedAt) travelled = Math.max(travelled, Math.hypot(event.clientX - pressedAt[0], event.clientY - pressedAt[1]));
+    });
+    on(this.plot, 'click', (event: MouseEvent) => {
+      if (pressedAt && travelled > 4) {
+        event.stopPropagation();
+        if (!this.lasso && !event.altKey) this.followPoints = false; // a pan
+      }
+      pressedAt = null;
+    }, { capture: true });
     on(this.plot, 'mousemove', (event: MouseEvent) => {
       const rect = this.plot.getBoundingClientRect();
       this.mouse = [event.clientX - rect.left, event.clientY - rect.top];
@@ -710,6 +801,9 @@ class ClusterView {
       const intent = buildIntent(action, state);
       button.disabled = !intent.ok;
       button.dataset.reason = intent.ok ? '' : intent.reason;
+      // A disabled button says why in its tooltip.
+      const base = [...BUTTONS, ...CONTROL_BUTTONS].find((b) => b.action === action)?.title ?? '';
+      button.title = intent.ok ? base : `${base}. ${intent.reason}`;
     }
     const pending = state.pendingGroup;
     const separate = this.buttons.get('cannot_link');
