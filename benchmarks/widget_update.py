@@ -22,6 +22,7 @@ import statistics
 import time
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from nudgecluster.dec import Progress
 from nudgecluster.feedback import Feedback
@@ -52,7 +53,7 @@ class _Comm:
         pass
 
 
-class _FittedStub:
+class _FittedStub(BaseEstimator):
     """Enough of a fitted DEC for the widget to show it (the benchmark skips training)."""
 
     def __init__(self, embedding, labels, k):
@@ -105,6 +106,7 @@ def measure(n: int, m: int, k: int, repeats: int) -> dict[str, float]:
     features = np.zeros((n, 1), dtype=np.float32)
     stub = _FittedStub(frames[0][0], labels, k)
     widget = ClusterWidget(features, model=stub, max_updates_per_second=1e9)
+    assert widget.status == "idle", widget.message  # shown as fitted, nothing running
     comm = _Comm()
     widget.comm = comm
     session = widget._session
