@@ -274,7 +274,7 @@ def test_merge_from_the_toolbar_takes_the_cluster_most_selected_points_are_in(wi
     widget._on_message(widget, {"type": "action", "action": "merge", "cluster": 0}, [])
     assert widget.message == ""
     record = widget.model.feedback.items[-1]
-    assert (record.kind, record.cluster, record.other_cluster) == ("merge", 0, 2)
+    assert (record.kind, record.cluster, record.source_clusters) == ("merge", 0, (0, 2))
     assert widget.n_clusters == 2
 
 
@@ -435,6 +435,16 @@ def test_continuous_column_colours_as_a_ramp(blobs, fitted):
 def test_bad_data_is_refused_with_a_clear_message(kwargs, match):
     with pytest.raises(ValueError, match=match):
         nc.ClusterWidget(**kwargs)
+
+
+def test_bad_model_parameters_are_refused_before_fitting_starts(blobs):
+    X, _ = blobs
+    with pytest.raises(ValueError, match="n_clusters"):
+        nc.ClusterWidget(X[:5], n_clusters=8)
+    with pytest.raises(ValueError, match="architecture"):
+        nc.ClusterWidget(X, n_clusters=3, architecture="huge")
+    with pytest.raises(TypeError):
+        nc.ClusterWidget(X, n_clusters=3, not_a_parameter=1)
 
 
 def test_a_fitted_model_on_other_rows_is_refused(blobs, fitted):

@@ -28,10 +28,13 @@ from .feedback import Feedback
 from .nn import ARCHITECTURES, DEFAULT_LATENT_DIM, Autoencoder, soft_assignment, target_distribution
 
 FEEDBACK_MODES = ("robust", "paper")
+OPTIMIZERS = ("adam", "sgd")
+#: DEC's clustering step size with optimizer="sgd" (Xie et al., 2016).
+SGD_LEARNING_RATE = 0.01
 #: Default strength |t_ij| of a constraint, per feedback mode.
 DEFAULT_STRENGTH = {"paper": 1000.0, "robust": 1000.0}
-#: Robust mode: a constraint starts this strong and doubles at each target update (every
-#: `update_interval` epochs, across refine calls) while it is still unmet, up to
+#: Robust mode: a constraint starts this strong and grows ROBUST_GROWTH-fold at each target
+#: update (every `update_interval` epochs, across refine calls) while it is still unmet, up to
 #: `feedback_strength`. Gentle where a point moves easily (a border point, "polishing"), forceful
 #: where a whole group must follow it ("steering").
 ROBUST_START_STRENGTH = 3.0
@@ -84,7 +87,10 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         Most clustering epochs in `fit`; the tol rule may stop earlier. Also `refine`'s default.
     batch_size : int, default=64
     learning_rate : float, default=1e-3
-        Adam's step size, for pretraining and clustering.
+        Adam's step size, for pretraining and (with optimizer="adam") clustering.
+    optimizer : {"adam", "sgd"}, default="adam"
+        Clustering-phase optimizer. "sgd" is DEC's original SGD (learning rate 0.01, momentum
+        0.9), under which the paper's strength |t| scales the step itself.
     update_interval : int, default=10
         Epochs between two computations of the target distribution P over the whole data set.
     tol : float, default=1e-3
@@ -97,7 +103,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         targets, must/cannot links act on soft assignments, and the reconstruction loss is kept.
     feedback_strength : float, optional
         |t| of a constraint, default 1000. In robust mode it is the ceiling: each constraint starts
-        at strength 3 and doubles at every target update while the labels still break it.
+        at strength 3 and grows 4-fold at every target update while the labels still break it.
     reconstruction_weight : float or "auto", default="auto"
         Weight of the reconstruction loss while clustering (IDEC). "auto": 0 in `fit` and in paper
         mode (pure DEC), 1 when refining in robust mode.
@@ -127,6 +133,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         epochs: int = 100,
         batch_size: int = 64,
         learning_rate: float = 1e-3,
+        optimizer: str = "adam",
         update_interval: int = 10,
         tol: float = 1e-3,
         corruption: float = 0.0,
@@ -146,6 +153,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.optimizer = optimizer
         self.update_interval = update_interval
         self.tol = tol
         self.corruption = corruption
@@ -384,6 +392,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         network, data = self._network, self._data
         alpha = float(self.alpha)
         mode = self.feedback_mode
+        self._feedback.default_strength = self._strength()  # set_params after fit applies
         optimizer = self._clustering_optimizer()
         q_all = self._q_all()
         labels = q_all.argmax(1)
@@ -484,18 +493,30 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
 
     def _epoch_range(self, n: int, phase: str):
         if not self.verbose:
-            return range(1, n + 1)
+            yield from range(1, n + 1)
+            return
         from tqdm.auto import tqdm
 
         self._bar = tqdm(range(1, n + 1), desc=phase, leave=False)
-        return self._bar
+        try:
+            yield from self._bar
+        finally:  # also when training ends early (tol or stop)
+            self._bar.close()
+            self._bar = None
 
     def _clustering_optimizer(self) -> torch.optim.Optimizer:
-        """Adam over the encoder (and decoder) and the centroids, kept across refine calls."""
+        """The optimizer over the network and the centroids, kept across refine calls.
+
+        Adam normalises step sizes, so a constraint's strength acts only relative to the other
+        rows of its batch. SGD with momentum (DEC's own choice, and the paper's) turns |t| into a
+        force multiplier, which is what the paper's T-matrix assumes.
+        """
         if self._optimizer is None or self._optimizer_centers is not self._centers:
-            self._optimizer = torch.optim.Adam(
-                [*self._network.parameters(), self._centers], lr=self.learning_rate
-            )
+            params = [*self._network.parameters(), self._centers]
+            if self.optimizer == "sgd":
+                self._optimizer = torch.optim.SGD(params, lr=SGD_LEARNING_RATE, momentum=0.9)
+            else:
+                self._optimizer = torch.optim.Adam(params, lr=self.learning_rate)
             self._optimizer_centers = self._centers
         return self._optimizer
 
@@ -563,6 +584,8 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         if self.feedback_mode not in FEEDBACK_MODES:
             raise ValueError(f"feedback_mode must be one of {FEEDBACK_MODES}, "
                              f"got {self.feedback_mode!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
         if not self.alpha > 0:
             raise ValueError(f"alpha must be positive, got {self.alpha!r}")
         if not 0 <= self.corruption < 1:

@@ -33,8 +33,12 @@ class Constraint:
 
     kind: "include" (indices in `cluster`), "exclude" (indices not in `cluster`), "must_link"
     (all `indices` together), "cannot_link" (no point of `indices` with any point of `others`),
-    "merge" (`other_cluster` folded into `cluster`), "split" (`cluster` split, the new part
-    numbered `other_cluster`), "new_cluster" (`indices` seed the new cluster `cluster`).
+    "merge" (clusters `source_clusters` became `cluster`; `indices` were their members),
+    "split" (`cluster` split, the part holding `indices` numbered `other_cluster`),
+    "new_cluster" (`indices` seed the new cluster `cluster`).
+
+    The members recorded by a merge or split are soft targets: they steer training toward the
+    edited clusters, yield to any explicit constraint, and never raise a conflict.
     """
 
     id: int
@@ -44,6 +48,16 @@ class Constraint:
     cluster: int | None = None
     other_cluster: int | None = None
     strength: float | None = None
+    source_clusters: tuple[int, ...] = ()
+
+    @property
+    def soft_target(self) -> int | None:
+        """The cluster a merge or split asks its recorded members to be in (None otherwise)."""
+        if self.kind == "merge":
+            return self.cluster
+        if self.kind == "split":
+            return self.other_cluster
+        return None
 
     def describe(self) -> str:
         """A short human-readable sentence, as the widget's feedback panel shows it."""
@@ -57,7 +71,8 @@ class Constraint:
         if self.kind == "cannot_link":
             return f"{pts} apart from {_format_points(self.others)}"
         if self.kind == "merge":
-            return f"cluster {self.other_cluster} merged into cluster {self.cluster}"
+            a, b = self.source_clusters or (self.cluster, self.other_cluster)
+            return f"clusters {a} and {b} merged into cluster {self.cluster}"
         if self.kind == "split":
             return f"cluster {self.cluster} split; new cluster {self.other_cluster}"
         if self.kind == "new_cluster":
@@ -69,7 +84,7 @@ class Constraint:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "kind": self.kind}
-        for name in ("indices", "others"):
+        for name in ("indices", "others", "source_clusters"):
             if getattr(self, name):
                 out[name] = list(getattr(self, name))
         for name in ("cluster", "other_cluster", "strength"):
@@ -87,6 +102,7 @@ class Constraint:
             cluster=None if d.get("cluster") is None else int(d["cluster"]),
             other_cluster=None if d.get("other_cluster") is None else int(d["other_cluster"]),
             strength=None if d.get("strength") is None else float(d["strength"]),
+            source_clusters=tuple(int(j) for j in d.get("source_clusters", ())),
         )
 
 
@@ -191,9 +207,11 @@ class Feedback:
             return self._constraints, self.n_clusters, self._version
 
     def marked_points(self) -> np.ndarray:
-        """Sorted indices of every point that some constraint names."""
+        """Sorted indices of every point that some point constraint names (not a merge's members)."""
         pts: set[int] = set()
         for c in self._constraints:
+            if c.soft_target is not None:
+                continue
             pts.update(c.indices)
             pts.update(c.others)
         return np.fromiter(sorted(pts), dtype=np.int64, count=len(pts))
@@ -252,8 +270,12 @@ class Feedback:
                 j = a if j == b else j
                 return j - 1 if j > b else j
 
-            remapped = tuple(replace(c, cluster=remap(c.cluster)) for c in self._constraints)
-            record = Constraint(self._next_id, "merge", cluster=remap(a), other_cluster=b)
+            remapped = tuple(replace(c, cluster=remap(c.cluster),
+                                     other_cluster=remap(c.other_cluster))
+                             for c in self._constraints)
+            members = np.union1d(geometry.members_of(a), geometry.members_of(b))
+            record = Constraint(self._next_id, "merge", indices=tuple(int(i) for i in members),
+                                cluster=remap(a), source_clusters=(a, b))
             try:
                 # "5 in cluster a" and "5 not in cluster b" cannot both hold once a and b are one.
                 self._check(remapped + (record,), self.n_clusters - 1, record)
@@ -283,7 +305,7 @@ class Feedback:
 
                 km = KMeans(2, n_init=10, random_state=0).fit(geometry.latent_of(members))
                 keep_center, seed_center = km.cluster_centers_
-                seed = ()
+                seed = tuple(int(i) for i in members[km.labels_ == 1])
             new_centers = np.vstack([centers, seed_center[None, :]])
             new_centers[j] = keep_center
             k_new = self.n_clusters
@@ -356,10 +378,15 @@ class Feedback:
         if n is None or k is None:
             raise ValueError("to_matrix needs n and k (or a fitted model's feedback)")
         t = np.ones((n, k), dtype=np.float32)
-        for c in self._constraints:
+        soft_first = sorted(self._constraints, key=lambda c: c.soft_target is None)
+        for c in soft_first:
             s = float(strength if strength is not None else (c.strength or self.default_strength))
-            if c.kind in ("include", "new_cluster"):
-                t[list(c.indices), c.cluster] = s
+            rows = list(c.indices)
+            if c.soft_target is not None:
+                t[rows, c.soft_target] = s
+            elif c.kind in ("include", "new_cluster"):
+                t[rows] = 1.0  # an explicit "in j" overrides a merge's or split's soft target
+                t[rows, c.cluster] = s
             elif c.kind == "exclude":
                 t[list(c.indices), c.cluster] = -s
         return t
@@ -368,6 +395,9 @@ class Feedback:
         """(n,) the cluster each point was told to be in, -1 where none; must-links propagate it."""
         n = self.n_samples if n is None else n
         out = np.full(n, -1, dtype=np.int64)
+        for c in self._constraints:
+            if c.soft_target is not None:
+                out[list(c.indices)] = c.soft_target
         for c in self._constraints:
             if c.kind in ("include", "new_cluster"):
                 out[list(c.indices)] = c.cluster
