@@ -323,6 +323,13 @@ class Session:
             with self.lock:
                 self._publish_model_state(status="idle", final=True)
         else:
+            # Refuse bad parameters here, not later in the background thread.
+            check = getattr(self.model, "_check_params", None)
+            if callable(check):
+                check()
+            k = getattr(self.model, "n_clusters", None)
+            if isinstance(k, (int, np.integer)) and k > self.table.n:
+                raise ValueError(f"n_clusters={k} is more than the {self.table.n} rows of data")
             self._launch("fit", None)
 
     # ------------------------------------------------------------------ training
