@@ -1078,8 +1078,11 @@ class ClusterView {
     const scale = zoom > 1 ? Math.asinh(zoom) / Math.asinh(1) : zoom;
     const radius = (this.pointSize() * scale) / 2 + 3;
     const fg = this.theme?.fg ?? [0, 0, 0, 1];
-    ctx.lineWidth = 1.5;
-    ctx.strokeStyle = `rgba(${fg.slice(0, 3).map((c) => Math.round(c * 255)).join(',')},0.9)`;
+    // Many outlines would hide the points they mark: fade them as they multiply.
+    const count = positions.length / 2;
+    const alpha = count <= 40 ? 0.9 : Math.max(0.3, 0.9 * Math.sqrt(40 / count));
+    ctx.lineWidth = count <= 40 ? 1.5 : 1;
+    ctx.strokeStyle = `rgba(${fg.slice(0, 3).map((c) => Math.round(c * 255)).join(',')},${alpha.toFixed(2)})`;
     ctx.beginPath();
     for (let r = 0; r < positions.length; r += 2) {
       const [sx, sy] = ndcToScreen(this.viewState, positions[r], positions[r + 1]);
