@@ -138,7 +138,7 @@ def test_umap_without_the_extra_says_how_to_install_it():
         import umap  # noqa: F401
     except ImportError:
         with pytest.raises(ImportError, match="nudgecluster\\[projection\\]"):
-            Projector("umap")(blobs(n=50))
+            Projector("umap")  # at once, not after the first training epoch
     else:
         xy = Projector("umap", n_neighbors=5)(blobs(n=80))
         assert np.abs(xy).max() <= 1.0

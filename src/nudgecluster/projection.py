@@ -26,6 +26,8 @@ __all__ = ["Projector", "procrustes_rotation", "pca_basis"]
 
 Method = Literal["pca", "umap", "tsne"]
 
+_UMAP_MISSING = ("projection='umap' needs the optional dependency umap-learn: "
+                 "pip install 'nudgecluster[projection]'")
 #: Rows used to estimate the PCA basis; more does not change a 2-D picture of a small-m space.
 _BASIS_SAMPLE = 20_000
 #: Half-width of the box the points are fitted into at a rescale; leaves a margin inside [-1, 1].
@@ -96,6 +98,11 @@ class Projector:
     def __init__(self, method: Method = "pca", random_state: int | None = 0, **method_kwargs):
         if method not in ("pca", "umap", "tsne"):
             raise ValueError(f"projection method must be 'pca', 'umap' or 'tsne', not {method!r}")
+        if method == "umap":
+            import importlib.util
+
+            if importlib.util.find_spec("umap") is None:
+                raise ImportError(_UMAP_MISSING)
         self.method = method
         self.random_state = random_state
         self.method_kwargs = method_kwargs
@@ -173,10 +180,7 @@ class Projector:
         try:
             import umap  # noqa: PLC0415 - optional extra
         except ImportError as err:
-            raise ImportError(
-                "projection='umap' needs the optional dependency umap-learn: "
-                "pip install 'nudgecluster[projection]'"
-            ) from err
+            raise ImportError(_UMAP_MISSING) from err
         kwargs = {"init": "spectral" if self._previous is None else self._init_from_previous()}
         kwargs.update(self.method_kwargs)
         xy = umap.UMAP(n_components=2, random_state=self.random_state, **kwargs).fit_transform(z)
