@@ -139,9 +139,13 @@ class ClusterWidget(anywidget.AnyWidget):
             epochs=int(epochs if epochs is not None else getattr(model, "epochs", 100) or 100),
             color_options=table.color_options(),
         )
-        self.color_by = color_by or "cluster"
-        self.on_msg(self._on_message)
-        self._session.start()
+        try:
+            self.color_by = color_by or "cluster"
+            self.on_msg(self._on_message)
+            self._session.start()
+        except Exception:
+            self.close()  # no half-made widget left open towards the front end
+            raise
 
     # ================================================================== public API
     @property
