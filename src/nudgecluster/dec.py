@@ -402,45 +402,48 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         feedback_version = None
         for epoch in self._epoch_range(epochs, phase):
             update = (epoch - 1) % self.update_interval == 0
-            constraints, k, version = self._feedback.snapshot()
-            if k != self._centers.shape[0]:  # a cluster edit happened between epochs
-                optimizer = self._clustering_optimizer()
+            # Cluster edits from other threads wait for this lock: they land between epochs,
+            # never while a batch holds the old centroids.
+            with self._edit_lock():
+                constraints, k, version = self._feedback.snapshot()
+                if k != self._centers.shape[0]:  # a cluster edit happened between epochs
+                    optimizer = self._clustering_optimizer()
+                    q_all = self._q_all()
+                    update = True
+                if update or version != feedback_version:
+                    if update:
+                        p_all = target_distribution(q_all)
+                    terms = _FeedbackTerms.build(self._feedback, p_all, mode, self._strength(),
+                                                 self.device_, previous=terms)
+                    feedback_version = version
+                total, seen = 0.0, 0
+                for batch in data.batches(self.batch_size, self._generator):
+                    x = data.rows(batch)
+                    z, x_hat = network(x) if recon_weight else (network.encoder(x), None)
+                    q = soft_assignment(z, self._centers, alpha)
+                    if mode == "paper":
+                        loss = losses.tmatrix_loss(z, self._centers, terms.p[batch], q,
+                                                   terms.t[batch], alpha)
+                    else:
+                        loss = terms.robust_loss(z, q, self._centers, batch, alpha)
+                        loss = loss + terms.pair_loss(self, alpha)
+                    if recon_weight:
+                        loss = loss + recon_weight * torch.nn.functional.mse_loss(x_hat, x)
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimizer.step()
+                    total += float(loss.detach()) * len(batch)
+                    seen += len(batch)
+                    if self._stop_event().is_set():
+                        break
+                stopped = self._stop_event().is_set()
                 q_all = self._q_all()
-                update = True
-            if update or version != feedback_version:
-                if update:
-                    p_all = target_distribution(q_all)
-                terms = _FeedbackTerms.build(self._feedback, p_all, mode, self._strength(),
-                                             self.device_, previous=terms)
-                feedback_version = version
-            total, seen = 0.0, 0
-            for batch in data.batches(self.batch_size, self._generator):
-                x = data.rows(batch)
-                z, x_hat = network(x) if recon_weight else (network.encoder(x), None)
-                q = soft_assignment(z, self._centers, alpha)
-                if mode == "paper":
-                    loss = losses.tmatrix_loss(z, self._centers, terms.p[batch], q,
-                                               terms.t[batch], alpha)
-                else:
-                    loss = losses.weighted_kl_divergence(terms.p[batch], q, terms.weight[batch])
-                    loss = loss + terms.pair_loss(self, alpha)
-                if recon_weight:
-                    loss = loss + recon_weight * torch.nn.functional.mse_loss(x_hat, x)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                total += float(loss.detach()) * len(batch)
-                seen += len(batch)
-                if self._stop_event().is_set():
-                    break
-            stopped = self._stop_event().is_set()
-            q_all = self._q_all()
-            new_labels = q_all.argmax(1)
-            delta = float((new_labels != labels).float().mean())
-            labels = new_labels
-            if mode == "robust" and epoch % self.update_interval == 0:
-                terms.escalate(labels)
-            self._terms = terms
+                new_labels = q_all.argmax(1)
+                delta = float((new_labels != labels).float().mean())
+                labels = new_labels
+                if mode == "robust" and epoch % self.update_interval == 0:
+                    terms.escalate(labels)
+                self._terms = terms
             self._log(phase, epoch, epochs, total / max(seen, 1), delta, callback,
                       q_all=q_all, stopped=stopped)
             if stopped:
@@ -533,8 +536,9 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
 
     def _structural(self, operation, *args):
         check_is_fitted(self)
-        record = operation(*args)
-        self._q_all()
+        with self._edit_lock():
+            record = operation(*args)
+            self._q_all()
         return record
 
     # ================================================================== helpers
@@ -542,6 +546,12 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         if self.feedback_strength is not None:
             return float(self.feedback_strength)
         return DEFAULT_STRENGTH.get(self.feedback_mode, DEFAULT_STRENGTH["robust"])
+
+    def _edit_lock(self) -> threading.RLock:
+        lock = self.__dict__.get("_lock")
+        if lock is None:
+            lock = self.__dict__["_lock"] = threading.RLock()
+        return lock
 
     def _stop_event(self) -> threading.Event:
         event = self.__dict__.get("_stop")
@@ -611,7 +621,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        for transient in ("_stop", "_bar", "_optimizer", "_optimizer_centers"):
+        for transient in ("_stop", "_lock", "_bar", "_optimizer", "_optimizer_centers"):
             state.pop(transient, None)
         if "_generator" in state:
             state["_generator"] = state["_generator"].get_state()
@@ -665,6 +675,24 @@ class _FeedbackTerms:
                    must=must if len(must) else None, cannot=cannot if len(cannot) else None,
                    pair_strength=pair_strength, max_strength=strength,
                    include=include, exclude=exclude)
+
+    def robust_loss(self, z, q, centers, batch, alpha: float) -> torch.Tensor:
+        """KL to the constrained targets, with "in cluster j" rows pulled straight to mu_j.
+
+        For an included row the KL term -log q_ij can also fall by fleeing every centroid (far
+        away, q tends to uniform), and the repulsion from the nearby current centroid beats the
+        attraction of the far target one. The pull -log K_ij = (alpha+1)/2 log(1 + d_ij/alpha)
+        has its minimum at mu_j, so such rows get it instead of their KL term.
+        """
+        include = self.include[batch]
+        included = include >= 0
+        weight = self.weight[batch]
+        loss = losses.weighted_kl_divergence(self.p[batch], q, torch.where(included, 0.0, weight))
+        if included.any():
+            loss = loss + losses.centroid_pull(z[included], centers, include[included],
+                                               weight[included], alpha) * (
+                included.float().mean())
+        return loss
 
     def escalate(self, labels: torch.Tensor) -> None:
         """Double the strength of every constraint the current labels still break (capped)."""
@@ -737,6 +765,11 @@ class _Geometry:
 
     def __init__(self, model: DEC):
         self._model = model
+
+    @property
+    def lock(self) -> threading.RLock:
+        """Held by the training loop during each epoch; cluster edits wait for it."""
+        return self._model._edit_lock()
 
     def get_centers(self) -> np.ndarray:
         return self._model.cluster_centers_

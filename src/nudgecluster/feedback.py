@@ -15,6 +15,7 @@ import json
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Protocol
 
 import numpy as np
@@ -124,6 +125,11 @@ class ClusterGeometry(Protocol):
     def latent_of(self, indices: np.ndarray) -> np.ndarray: ...
 
     def members_of(self, cluster: int) -> np.ndarray: ...
+
+    @property
+    def lock(self) -> AbstractContextManager:
+        """Held while the model trains an epoch; edits of the centroids wait for it."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -255,7 +261,7 @@ class Feedback:
         if a == b:
             raise ValueError("merge_clusters needs two different clusters")
         geometry = self._need_geometry("merge_clusters")
-        with self._lock:
+        with geometry.lock, self._lock:
             centers = geometry.get_centers()
             size_a, size_b = len(geometry.members_of(a)), len(geometry.members_of(b))
             merged = (centers[a] * max(size_a, 1) + centers[b] * max(size_b, 1)) / (
@@ -290,7 +296,7 @@ class Feedback:
         """Split `cluster` in two: the new part is seeded by `indices`, or by 2-means inside it."""
         j = self._cluster(cluster)
         geometry = self._need_geometry("split_cluster")
-        with self._lock:
+        with geometry.lock, self._lock:
             centers = geometry.get_centers()
             members = geometry.members_of(j)
             if indices is not None:
@@ -319,7 +325,7 @@ class Feedback:
         """Open a new cluster seeded at the selection; the selected points are told to go there."""
         seed = self._points(indices)
         geometry = self._need_geometry("new_cluster")
-        with self._lock:
+        with geometry.lock, self._lock:
             centers = geometry.get_centers()
             new_centers = np.vstack([centers, geometry.latent_of(np.asarray(seed)).mean(0)[None]])
             record = Constraint(
@@ -349,7 +355,7 @@ class Feedback:
 
     def undo(self) -> None:
         """Take back the last change (constraint, removal, cluster edit or clear)."""
-        with self._lock:
+        with self._geometry_lock(), self._lock:
             if not self._undo:
                 raise IndexError("nothing to undo")
             self._redo.append(self._current_state(self._undo[-1].centers is not None))
@@ -357,7 +363,7 @@ class Feedback:
 
     def redo(self) -> None:
         """Apply again the change that `undo` took back."""
-        with self._lock:
+        with self._geometry_lock(), self._lock:
             if not self._redo:
                 raise IndexError("nothing to redo")
             self._undo.append(self._current_state(self._redo[-1].centers is not None))
@@ -512,6 +518,9 @@ class Feedback:
         if not np.isfinite(s) or s <= 0:
             raise ValueError(f"strength must be a positive number, got {strength!r}")
         return s
+
+    def _geometry_lock(self) -> AbstractContextManager:
+        return self.geometry.lock if self.geometry is not None else nullcontext()
 
     def _need_geometry(self, what: str) -> ClusterGeometry:
         if self.geometry is None:

@@ -4,9 +4,10 @@
 - `tmatrix_loss`: the paper's feedback (Dudarin & Yarushkina, 2020). It has no closed-form loss; the
   paper defines it by its gradients, in which (p_ij - q_ij) becomes (t_ij * p_ij - q_ij). The
   surrogate below has exactly those gradients (see DESIGN.md section 1 and tests/test_math.py).
-- `constrain_targets`, `weighted_kl_divergence`, `must_link_loss`, `cannot_link_loss`: the
-  "robust" mode - constraints rewrite the target distribution instead of scaling it, and pairs of
-  points are tied or separated through their soft assignments (as in deep constrained clustering).
+- `constrain_targets`, `weighted_kl_divergence`, `centroid_pull`, `must_link_loss`,
+  `cannot_link_loss`: the "robust" mode - constraints rewrite the target distribution instead of
+  scaling it, points told "in cluster j" are pulled to mu_j, and pairs of points are tied or
+  separated through their soft assignments (as in deep constrained clustering).
 """
 
 from __future__ import annotations
@@ -49,6 +50,17 @@ def tmatrix_loss(
     coefficient = (t * p - q).detach()
     log_kernel = torch.log1p(squared_distances(z, centers) / alpha)
     return (coefficient * ((alpha + 1.0) / 2.0) * log_kernel).sum(1).mean()
+
+
+def centroid_pull(z: torch.Tensor, centers: torch.Tensor, target: torch.Tensor,
+                  weight: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
+    """Weighted mean of (alpha+1)/2 * log(1 + |z_i - mu_t(i)|^2 / alpha): pulls each z_i to its target.
+
+    This is -log of the unnormalised Student's t kernel; unlike -log q it cannot be lowered by
+    moving away from the other centroids, only by approaching the target one.
+    """
+    sq = ((z - centers[target]) ** 2).sum(1)
+    return (weight * ((alpha + 1.0) / 2.0) * torch.log1p(sq / alpha)).mean()
 
 
 def constrain_targets(
