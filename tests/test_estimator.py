@@ -461,3 +461,25 @@ def test_the_whole_cycle_runs_on_cuda(onehot, tmp_path):
     np.testing.assert_array_equal(model.predict(X), model.labels_)
     loaded = DEC.load(model.save(tmp_path / "gpu.safetensors"), device="cpu")
     np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X), atol=1e-5)
+
+
+def test_robust_mode_steers_a_whole_class_on_the_papers_full_size_set():
+    # The paper's first experiment at its own size (500 rows, 2 clusters): one "in cluster"
+    # carries the point's 125-strong class along, and leaves the other classes where they were.
+    X, y = nc.datasets.paper_onehot()
+    model = DEC(2, random_state=0, device="cpu").fit(X)
+    start = model.labels_.copy()
+    target = 1 - start[1]
+    model.feedback.include([1], cluster=target)
+    model.refine(60)
+    assert model.labels_[1] == target
+    assert np.mean(model.labels_[y == 1] == target) == 1.0
+    others = y != 1
+    assert np.mean(model.labels_[others] != start[others]) < 0.01
+
+
+def test_sgd_optimizer_is_available_and_validated():
+    X, _ = nc.datasets.paper_onehot(n_per_class=10)
+    small(optimizer="sgd").fit(X)
+    with pytest.raises(ValueError, match="optimizer"):
+        small(optimizer="lbfgs").fit(X)

@@ -39,6 +39,8 @@ DEFAULT_STRENGTH = {"paper": 1000.0, "robust": 1000.0}
 #: where a whole group must follow it ("steering").
 ROBUST_START_STRENGTH = 3.0
 ROBUST_GROWTH = 4.0
+#: Robust mode keeps the autoencoder's reconstruction loss while refining (IDEC) at this weight.
+ROBUST_RECONSTRUCTION_WEIGHT = 1.0
 #: Rows per forward pass when encoding the whole data set (bounds memory, not results).
 _CHUNK = 65536
 _FORMAT_VERSION = 1
@@ -531,7 +533,8 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
 
     def _reconstruction_weight(self, phase: str) -> float:
         if self.reconstruction_weight == "auto":
-            return 1.0 if (phase == "refine" and self.feedback_mode == "robust") else 0.0
+            robust_refine = phase == "refine" and self.feedback_mode == "robust"
+            return ROBUST_RECONSTRUCTION_WEIGHT if robust_refine else 0.0
         return float(self.reconstruction_weight)
 
     def _structural(self, operation, *args):
