@@ -32,17 +32,15 @@ OPTIMIZERS = ("adam", "sgd")
 #: DEC's clustering step size with optimizer="sgd" (Xie et al., 2016).
 SGD_LEARNING_RATE = 0.01
 #: Default strength |t_ij| of a constraint, per feedback mode.
-DEFAULT_STRENGTH = {"paper": 1000.0, "robust": 1000.0}
-#: Robust mode: a constraint starts this strong and grows ROBUST_GROWTH-fold at each target
-#: update (every `update_interval` epochs, across refine calls) while it is still unmet, up to
-#: `feedback_strength`. Gentle where a point moves easily (a border point, "polishing"), forceful
-#: where a whole group must follow it ("steering").
-ROBUST_START_STRENGTH = 3.0
-ROBUST_GROWTH = 4.0
+#: In robust mode the strength weights a constrained row against an ordinary one (whose weight
+#: is 1); 30 moves a whole group with a few corrections yet leaves a border point's correct
+#: neighbours where they are (docs/feedback.md has the measurements behind the choice).
+DEFAULT_STRENGTH = {"paper": 1000.0, "robust": 30.0}
 #: Robust mode keeps the autoencoder's reconstruction loss while refining (IDEC) at this weight.
 ROBUST_RECONSTRUCTION_WEIGHT = 1.0
-#: Rows per forward pass when encoding the whole data set (bounds memory, not results).
-_CHUNK = 65536
+#: Activations in the widest layer per forward pass when encoding the whole data set (16 MiB
+#: of float32): bounds the memory of an encode whatever the data's size or the network's width.
+_ENCODE_ELEMENTS = 1 << 22
 _FORMAT_VERSION = 1
 #: What scikit-learn's validate_data records about the training columns.
 _INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
@@ -104,8 +102,8 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         "paper": the T-matrix gradient of Dudarin & Yarushkina. "robust": constraints rewrite the
         targets, must/cannot links act on soft assignments, and the reconstruction loss is kept.
     feedback_strength : float, optional
-        |t| of a constraint, default 1000. In robust mode it is the ceiling: each constraint starts
-        at strength 3 and grows 4-fold at every target update while the labels still break it.
+        Strength of a constraint: |t| in paper mode (default 1000); in robust mode the weight of a
+        constrained row against an ordinary row's 1 (default 30).
     reconstruction_weight : float or "auto", default="auto"
         Weight of the reconstruction loss while clustering (IDEC). "auto": 0 in `fit` and in paper
         mode (pure DEC), 1 when refining in robust mode.
@@ -212,7 +210,6 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self._generator = generator
         self._data = _TrainingData(data, device)
         self._optimizer = None
-        self._terms = None
         self.history_ = []
         self._feedback = Feedback(data.shape[0], self.n_clusters, self._strength())
         self._feedback.geometry = _Geometry(self)
@@ -400,7 +397,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         labels = q_all.argmax(1)
         labels_at_update = labels
         recon_weight = self._reconstruction_weight(phase)
-        terms = self.__dict__.get("_terms")  # escalated strengths carry over between refines
+        terms = None
         feedback_version = None
         for epoch in self._epoch_range(epochs, phase):
             update = (epoch - 1) % self.update_interval == 0
@@ -416,7 +413,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
                     if update:
                         p_all = target_distribution(q_all)
                     terms = _FeedbackTerms.build(self._feedback, p_all, mode, self._strength(),
-                                                 self.device_, previous=terms)
+                                                 self.device_)
                     feedback_version = version
                 total, seen = 0.0, 0
                 for batch in data.batches(self.batch_size, self._generator):
@@ -443,9 +440,6 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
                 new_labels = q_all.argmax(1)
                 delta = float((new_labels != labels).float().mean())
                 labels = new_labels
-                if mode == "robust" and epoch % self.update_interval == 0:
-                    terms.escalate(labels)
-                self._terms = terms
             self._log(phase, epoch, epochs, total / max(seen, 1), delta, callback,
                       q_all=q_all, stopped=stopped)
             if stopped:
@@ -469,12 +463,15 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         return q
 
     def _encode(self, data: _TrainingData) -> np.ndarray:
-        network = self._network
-        out = np.empty((data.n, network.encoder[-1].out_features), dtype=np.float32)
+        encoder = self._network.encoder
+        linears = [m for m in encoder if isinstance(m, torch.nn.Linear)]
+        widest = max(max(m.in_features, m.out_features) for m in linears)
+        chunk = max(1, _ENCODE_ELEMENTS // widest)
+        out = np.empty((data.n, linears[-1].out_features), dtype=np.float32)
         with torch.no_grad():
-            for start in range(0, data.n, _CHUNK):
-                stop = min(start + _CHUNK, data.n)
-                out[start:stop] = network.encoder(data.slice(start, stop)).cpu().numpy()
+            for start in range(0, data.n, chunk):
+                stop = min(start + chunk, data.n)
+                out[start:stop] = encoder(data.slice(start, stop)).cpu().numpy()
         return out
 
     def _log(self, phase, epoch, n_epochs, loss, delta, callback, q_all=None,
@@ -605,13 +602,28 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             raise ValueError(f"corruption must be in [0, 1), got {self.corruption!r}")
 
     def _validate(self, X, reset: bool) -> np.ndarray:
+        if isinstance(X, np.memmap):
+            return self._validate_memmap(X, reset)
         reject_non_numeric_columns(X)
         data = validate_data(self, X, reset=reset, dtype=[np.float32, np.float64],
                              ensure_all_finite=False, ensure_min_samples=1)
         reject_non_finite_rows(data)
-        if isinstance(data, np.memmap):
-            return data
         return np.asarray(data, dtype=np.float32)
+
+    def _validate_memmap(self, X: np.memmap, reset: bool) -> np.memmap:
+        """Check a memory-mapped X without loading it: it stays on disk and is streamed.
+
+        `validate_data` would return a plain ndarray view (losing the memmap type that selects
+        streaming) and, for any dtype but float32, a full in-memory copy. So its rules (2-D,
+        numeric, n_features_in_) are applied to the first rows, and the finite check reads the
+        file through once without holding it.
+        """
+        if X.ndim != 2:
+            raise ValueError(f"X must be 2-D (rows x features), got a memmap of shape {X.shape}")
+        validate_data(self, X[:2], reset=reset, dtype=[np.float32, np.float64],
+                      ensure_all_finite=False, ensure_min_samples=1)
+        reject_non_finite_rows(X)
+        return X
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -651,13 +663,11 @@ class _FeedbackTerms:
     must: torch.Tensor | None = None
     cannot: torch.Tensor | None = None
     pair_strength: float = 0.0
-    max_strength: float = 0.0
     include: torch.Tensor | None = None
-    exclude: torch.Tensor | None = None
 
     @classmethod
     def build(cls, store: Feedback, p: torch.Tensor, mode: str, strength: float,
-              device, previous: _FeedbackTerms | None = None) -> _FeedbackTerms:
+              device) -> _FeedbackTerms:
         """Paper mode: the T matrix. Robust mode: constrained targets, row weights, pairs."""
         n, k = p.shape
         if mode == "paper":
@@ -666,18 +676,13 @@ class _FeedbackTerms:
         exclude = torch.as_tensor(store.excluded_mask(n, k), device=device)
         weight = torch.ones(n, device=device)
         told = (include >= 0) | exclude.any(1)
-        weight[told] = min(ROBUST_START_STRENGTH, strength)
-        pair_strength = min(ROBUST_START_STRENGTH, strength)
-        if previous is not None and previous.weight is not None and len(previous.weight) == n:
-            # Strength earned by escalation survives a target update within one training run.
-            weight = torch.where(told, torch.maximum(weight, previous.weight), weight)
-            pair_strength = max(pair_strength, previous.pair_strength)
+        weight[told] = strength
         must = torch.as_tensor(store.pairs("must_link"), device=device)
         cannot = torch.as_tensor(store.pairs("cannot_link"), device=device)
         return cls(p=losses.constrain_targets(p, include, exclude), weight=weight,
                    must=must if len(must) else None, cannot=cannot if len(cannot) else None,
-                   pair_strength=pair_strength, max_strength=strength,
-                   include=include, exclude=exclude)
+                   pair_strength=strength,
+                   include=include)
 
     def robust_loss(self, z, q, centers, batch, alpha: float) -> torch.Tensor:
         """KL to the constrained targets, with "in cluster j" rows pulled straight to mu_j.
@@ -696,22 +701,6 @@ class _FeedbackTerms:
                                                weight[included], alpha) * (
                 included.float().mean())
         return loss
-
-    def escalate(self, labels: torch.Tensor) -> None:
-        """Double the strength of every constraint the current labels still break (capped)."""
-        if self.include is None:
-            return
-        unmet = (self.include >= 0) & (labels != self.include)
-        unmet |= self.exclude.gather(1, labels[:, None]).squeeze(1)
-        self.weight[unmet] = (self.weight[unmet] * ROBUST_GROWTH).clamp_max(self.max_strength)
-        if self.must is not None or self.cannot is not None:
-            broken = False
-            if self.must is not None:
-                broken |= bool((labels[self.must[:, 0]] != labels[self.must[:, 1]]).any())
-            if self.cannot is not None:
-                broken |= bool((labels[self.cannot[:, 0]] == labels[self.cannot[:, 1]]).any())
-            if broken:
-                self.pair_strength = min(self.pair_strength * ROBUST_GROWTH, self.max_strength)
 
     def pair_loss(self, model: DEC, alpha: float) -> torch.Tensor | float:
         if self.must is None and self.cannot is None:
@@ -749,12 +738,13 @@ class _TrainingData:
     def rows(self, index: torch.Tensor) -> torch.Tensor:
         if not self.streamed:
             return self._tensor[index]
-        picked = np.sort(index.cpu().numpy())
-        # Sorted reads are far faster on a memory map; the loss does not care about row order
-        # as long as the targets are gathered with the same permutation.
-        rows = np.asarray(self._array[picked], dtype=np.float32)
-        order = np.argsort(np.argsort(index.cpu().numpy()))
-        return torch.from_numpy(rows[order]).to(self.device)
+        # Read the rows in file order (far faster on a memory map), then put them back in the
+        # order asked for: targets and weights are gathered with the same index.
+        index = index.cpu().numpy()
+        order = np.argsort(index)
+        rows = np.empty((len(index), self._array.shape[1]), dtype=np.float32)
+        rows[order] = self._array[index[order]]
+        return torch.from_numpy(rows).to(self.device)
 
     def slice(self, start: int, stop: int) -> torch.Tensor:
         if not self.streamed:
