@@ -485,3 +485,15 @@ def test_sgd_optimizer_is_available_and_validated():
     small(optimizer="sgd").fit(X)
     with pytest.raises(ValueError, match="optimizer"):
         small(optimizer="lbfgs").fit(X)
+
+
+@pytest.mark.parametrize("mode", ["paper", "robust"])
+def test_pairwise_feedback_acts_in_both_modes(mode):
+    # Points 0 and 1 come from different one-hot groups; a must-link brings them together.
+    X, y = nc.datasets.paper_onehot(n_per_class=10)
+    model = small(n_clusters=4, feedback_mode=mode, pretrain_epochs=60, epochs=40).fit(X)
+    a, b = 0, 1
+    assert model.labels_[a] != model.labels_[b]
+    model.feedback.must_link(a, b)
+    model.refine(60)
+    assert model.labels_[a] == model.labels_[b]

@@ -425,7 +425,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
                                                    terms.t[batch], alpha)
                     else:
                         loss = terms.robust_loss(z, q, self._centers, batch, alpha)
-                        loss = loss + terms.pair_loss(self, alpha)
+                    loss = loss + terms.pair_loss(self, alpha)
                     if recon_weight:
                         loss = loss + recon_weight * torch.nn.functional.mse_loss(x_hat, x)
                     optimizer.zero_grad(set_to_none=True)
@@ -668,21 +668,24 @@ class _FeedbackTerms:
     @classmethod
     def build(cls, store: Feedback, p: torch.Tensor, mode: str, strength: float,
               device) -> _FeedbackTerms:
-        """Paper mode: the T matrix. Robust mode: constrained targets, row weights, pairs."""
+        """Paper mode: the T matrix. Robust mode: constrained targets and row weights.
+
+        Must- and cannot-links are not part of the paper; both modes apply them through the
+        pairwise terms, weighted by the robust mode's strength.
+        """
         n, k = p.shape
+        must = torch.as_tensor(store.pairs("must_link"), device=device)
+        cannot = torch.as_tensor(store.pairs("cannot_link"), device=device)
+        pairs = dict(must=must if len(must) else None, cannot=cannot if len(cannot) else None,
+                     pair_strength=strength if mode == "robust" else DEFAULT_STRENGTH["robust"])
         if mode == "paper":
-            return cls(p=p, t=torch.as_tensor(store.to_matrix(n, k), device=device))
+            return cls(p=p, t=torch.as_tensor(store.to_matrix(n, k), device=device), **pairs)
         include = torch.as_tensor(store.included_clusters(n), device=device)
         exclude = torch.as_tensor(store.excluded_mask(n, k), device=device)
         weight = torch.ones(n, device=device)
-        told = (include >= 0) | exclude.any(1)
-        weight[told] = strength
-        must = torch.as_tensor(store.pairs("must_link"), device=device)
-        cannot = torch.as_tensor(store.pairs("cannot_link"), device=device)
+        weight[(include >= 0) | exclude.any(1)] = strength
         return cls(p=losses.constrain_targets(p, include, exclude), weight=weight,
-                   must=must if len(must) else None, cannot=cannot if len(cannot) else None,
-                   pair_strength=strength,
-                   include=include)
+                   include=include, **pairs)
 
     def robust_loss(self, z, q, centers, batch, alpha: float) -> torch.Tensor:
         """KL to the constrained targets, with "in cluster j" rows pulled straight to mu_j.
@@ -749,7 +752,8 @@ class _TrainingData:
     def slice(self, start: int, stop: int) -> torch.Tensor:
         if not self.streamed:
             return self._tensor[start:stop]
-        return torch.from_numpy(np.asarray(self._array[start:stop], dtype=np.float32)).to(
+        # A copy: a view of a read-only map is not something to hand torch.
+        return torch.from_numpy(np.array(self._array[start:stop], dtype=np.float32)).to(
             self.device)
 
 
