@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+#: Entries per block when rows have to be searched for NaN or infinity.
+_BLOCK_ELEMENTS = 1 << 22
+
 
 def reject_non_numeric_columns(X) -> None:
     """A DataFrame with text or category columns cannot be clustered as is: say which columns."""
@@ -26,13 +29,26 @@ def _is_numeric_dtype(dtype) -> bool:
 
 
 def reject_non_finite_rows(X: np.ndarray, name: str = "X") -> None:
-    """Name the first rows that hold NaN or infinity, so the person can find and fix them."""
-    finite = np.isfinite(X)
-    if finite.all():
+    """Name the first rows that hold NaN or infinity, so the person can find and fix them.
+
+    Needs no memory the size of X: a finite sum proves every entry finite (NaN and infinity
+    survive summation), and only when it is not are the rows searched, a block at a time. A
+    memory-mapped X is read through once and never held whole.
+    """
+    if X.dtype.kind not in "fc" or np.isfinite(X.sum()):
         return
-    rows = np.flatnonzero(~finite.all(axis=1))
-    shown = ", ".join(str(r) for r in rows[:5])
-    more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+    n_columns = int(np.prod(X.shape[1:], dtype=np.int64)) or 1
+    step = max(1, _BLOCK_ELEMENTS // n_columns)
+    rows, n_bad = [], 0
+    for start in range(0, X.shape[0], step):
+        block = np.asarray(X[start:start + step]).reshape(-1, n_columns)
+        bad = start + np.flatnonzero(~np.isfinite(block).all(axis=1))
+        n_bad += len(bad)
+        rows.extend(bad[:max(0, 5 - len(rows))].tolist())
+    if not n_bad:  # the sum overflowed; every entry is finite
+        return
+    shown = ", ".join(str(r) for r in rows)
+    more = f" and {n_bad - len(rows)} more" if n_bad > len(rows) else ""
     raise ValueError(
         f"{name} contains NaN or infinity in row(s) {shown}{more}: drop or impute those rows "
         f"before clustering"
