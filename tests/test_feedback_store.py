@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import nudgecluster as nc
@@ -414,3 +415,26 @@ def test_refine_trains_with_the_edited_number_of_clusters(model):
     assert model.n_clusters_ == 3
     assert model.predict_proba(np.eye(4, dtype=np.float32)).shape == (4, 3)
     assert model.labels_.max() <= 2
+
+
+def test_a_conflict_through_links_names_the_new_constraint_and_all_it_runs_into():
+    f = store(n=10, k=3)
+    inc_a = f.include([0], cluster=1)
+    inc_b = f.include([5], cluster=1)
+    apart = f.cannot_link(0, 7)
+    with pytest.raises(FeedbackConflictError) as err:
+        f.must_link(7, 5)  # 7 would join 5 in cluster 1, where 0 already is
+    message = str(err.value)
+    assert message.startswith("#3 must_link")
+    for c in (inc_a, inc_b, apart):
+        assert f"#{c.id} " in message
+    assert len(f) == 3
+
+
+def test_misplaced_lists_points_outside_their_class_cluster_with_where_they_belong():
+    y = np.array(["a", "a", "b", "b", "c"], dtype=object)
+    labels = np.array([0, 1, 1, 1, 2])
+    points, clusters = nc.metrics.misplaced(y, labels)
+    np.testing.assert_array_equal(points, [1])
+    np.testing.assert_array_equal(clusters, [0])
+    assert nc.metrics.cluster_mapping(pd.Series(y), labels) == {0: "a", 1: "b", 2: "c"}

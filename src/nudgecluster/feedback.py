@@ -595,18 +595,21 @@ class Feedback:
                 for j in c.others:
                     ri, rj = components.find(i), components.find(j)
                     if ri == rj:
-                        chain = components.path(i, j)
-                        raise FeedbackConflictError(
-                            f"{c} contradicts {', '.join(map(str, chain))}: points {i} and {j} "
-                            f"are linked together there. Remove one of them first "
-                            f"(feedback.remove(id) or undo())."
-                        )
+                        _refuse(new, [c, *components.path(i, j)],
+                                f"points {i} and {j} are linked together")
                     ci, cj = told_in.get(ri), told_in.get(rj)
                     if ci and cj and ci[0] == cj[0]:
-                        raise FeedbackConflictError(
-                            f"{c} contradicts {ci[1]} and {cj[1]}: both points are told to be "
-                            f"in cluster {ci[0]}. Remove one of them first."
-                        )
+                        _refuse(new, [c, ci[1], cj[1]],
+                                f"points {i} and {j} are both told to be in cluster {ci[0]}")
+
+
+def _refuse(new: Constraint, involved: list[Constraint], reason: str) -> None:
+    """Raise a conflict that names the new constraint and every other one it runs into."""
+    others = [c for c in dict.fromkeys(involved) if c is not new]
+    raise FeedbackConflictError(
+        f"{new} contradicts {', '.join(map(str, others))}: {reason}. Remove one of them first "
+        f"(e.g. feedback.remove({others[-1].id})) or undo()."
+    )
 
 
 def _conflict(new: Constraint, old: Constraint, components: _Components, point: int) -> None:

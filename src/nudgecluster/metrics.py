@@ -26,7 +26,26 @@ def cluster_mapping(y_true, y_pred) -> dict:
     """
     table, classes, clusters = _contingency(y_true, y_pred)
     rows, cols = linear_sum_assignment(table, maximize=True)
-    return {clusters[r].item(): classes[c].item() for r, c in zip(rows, cols)}
+    clusters, classes = clusters.tolist(), classes.tolist()  # plain Python values, str included
+    return {clusters[r]: classes[c] for r, c in zip(rows, cols)}
+
+
+def misplaced(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
+    """The points outside their class's cluster, and the cluster each belongs in.
+
+    Clusters are matched to classes as in `cluster_accuracy`. Points whose class got no cluster
+    (fewer clusters than classes) are left out: there is no cluster to send them to. This is
+    what a simulated oracle needs: `for i, j in zip(*misplaced(y, labels)): include([i], j)`.
+    """
+    y_true = np.asarray(y_true).ravel()
+    y_pred = np.asarray(y_pred).ravel()
+    mapping = cluster_mapping(y_true, y_pred)
+    cluster_of = {cls: cluster for cluster, cls in mapping.items()}
+    predicted = np.array([mapping.get(c, None) for c in y_pred.tolist()], dtype=object)
+    wrong = np.flatnonzero(
+        (predicted != y_true.astype(object)) & np.array([c in cluster_of for c in y_true.tolist()])
+    )
+    return wrong, np.array([cluster_of[c] for c in y_true[wrong].tolist()], dtype=np.int64)
 
 
 def cluster_accuracy(y_true, y_pred) -> float:
