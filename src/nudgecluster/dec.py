@@ -368,24 +368,36 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
     def _pretrain(self, callback: Callback | None) -> None:
         network, data = self._network, self._data
         optimizer = torch.optim.Adam(network.parameters(), lr=self.learning_rate)
+
+        def batch_loss(batch):
+            x = data.rows(batch)
+            return torch.nn.functional.mse_loss(network(self._corrupt(x))[1], x)
+
         for epoch in self._epoch_range(self.pretrain_epochs, "pretrain"):
-            total, seen = 0.0, 0
-            for batch in data.batches(self.batch_size, self._generator):
-                x = data.rows(batch)
-                x_in = self._corrupt(x)
-                loss = torch.nn.functional.mse_loss(network(x_in)[1], x)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                total += float(loss.detach()) * len(batch)
-                seen += len(batch)
-                if self._stop_event().is_set():
-                    break
-            stopped = self._stop_event().is_set()
-            self._log("pretrain", epoch, self.pretrain_epochs, total / max(seen, 1), None, callback,
+            loss, stopped = self._run_epoch(optimizer, batch_loss)
+            self._log("pretrain", epoch, self.pretrain_epochs, loss, None, callback,
                       stopped=stopped)
             if stopped:
                 return
+
+    def _run_epoch(self, optimizer, batch_loss) -> tuple[float, bool]:
+        """One pass over the shuffled data; ends at a batch boundary when stop() was called.
+
+        Returns the mean loss per row and whether training was stopped.
+        """
+        total = torch.zeros((), device=self.device_)  # summed on the device: no sync per batch
+        seen = 0
+        stop = self._stop_event()
+        for batch in self._data.batches(self.batch_size, self._generator):
+            loss = batch_loss(batch)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += loss.detach() * len(batch)
+            seen += len(batch)
+            if stop.is_set():
+                break
+        return float(total) / max(seen, 1), stop.is_set()
 
     def _cluster(self, epochs: int, phase: str, tol: float | None,
                  callback: Callback | None) -> None:
@@ -400,12 +412,27 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         recon_weight = self._reconstruction_weight(phase)
         terms = None
         feedback_version = None
+
+        def batch_loss(batch):
+            x = data.rows(batch)
+            z, x_hat = network(x) if recon_weight else (network.encoder(x), None)
+            q = soft_assignment(z, self._centers, alpha)
+            if mode == "paper":
+                loss = losses.tmatrix_loss(z, self._centers, terms.p[batch], q, terms.t[batch],
+                                           alpha)
+            else:
+                loss = terms.robust_loss(z, q, self._centers, batch, alpha)
+            loss = loss + terms.pair_loss(self, alpha)
+            if recon_weight:
+                loss = loss + recon_weight * torch.nn.functional.mse_loss(x_hat, x)
+            return loss
+
         for epoch in self._epoch_range(epochs, phase):
             update = (epoch - 1) % self.update_interval == 0
             # Cluster edits from other threads wait for this lock: they land between epochs,
             # never while a batch holds the old centroids.
             with self._edit_lock():
-                constraints, k, version = self._feedback.snapshot()
+                _, k, version = self._feedback.snapshot()
                 if k != self._centers.shape[0]:  # a cluster edit happened between epochs
                     optimizer = self._clustering_optimizer()
                     q_all = self._q_all()
@@ -416,33 +443,12 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
                     terms = _FeedbackTerms.build(self._feedback, p_all, mode, self._strength(),
                                                  self.device_)
                     feedback_version = version
-                total, seen = 0.0, 0
-                for batch in data.batches(self.batch_size, self._generator):
-                    x = data.rows(batch)
-                    z, x_hat = network(x) if recon_weight else (network.encoder(x), None)
-                    q = soft_assignment(z, self._centers, alpha)
-                    if mode == "paper":
-                        loss = losses.tmatrix_loss(z, self._centers, terms.p[batch], q,
-                                                   terms.t[batch], alpha)
-                    else:
-                        loss = terms.robust_loss(z, q, self._centers, batch, alpha)
-                    loss = loss + terms.pair_loss(self, alpha)
-                    if recon_weight:
-                        loss = loss + recon_weight * torch.nn.functional.mse_loss(x_hat, x)
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    optimizer.step()
-                    total += float(loss.detach()) * len(batch)
-                    seen += len(batch)
-                    if self._stop_event().is_set():
-                        break
-                stopped = self._stop_event().is_set()
+                loss, stopped = self._run_epoch(optimizer, batch_loss)
                 q_all = self._q_all()
                 new_labels = q_all.argmax(1)
                 delta = float((new_labels != labels).float().mean())
                 labels = new_labels
-            self._log(phase, epoch, epochs, total / max(seen, 1), delta, callback,
-                      q_all=q_all, stopped=stopped)
+            self._log(phase, epoch, epochs, loss, delta, callback, q_all=q_all, stopped=stopped)
             if stopped:
                 return
             if tol is not None and epoch % self.update_interval == 0:
