@@ -351,8 +351,8 @@ class Session:
         if not self.running:
             return
         self._user_stop = True
+        self.model.stop()  # first: publishing the status can wait behind a training frame
         self._set_status("stopping")
-        self.model.stop()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until training ends. True if it ended; re-raises a training failure once."""

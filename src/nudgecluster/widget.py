@@ -228,6 +228,11 @@ class ClusterWidget(anywidget.AnyWidget):
             self._publish(message=readable(err))
             raise
 
+    def _get_embed_state(self, drop_defaults=False):
+        # A static HTML export must carry _esm, _css and _view_name even though they equal the
+        # class defaults, or the page has no front end to load (ipywidgets drops defaults).
+        return super()._get_embed_state(drop_defaults=False)
+
     def _publish(self, **traits) -> None:
         """Set traits from any thread, as one message to the browser."""
         with self._publish_lock, self.hold_sync():

@@ -33,7 +33,8 @@ LOCAL_MODULE_PROBE = re.compile(
     r"\s+\[http://127\.0\.0\.1:\d+/anywidget\.js\]")
 
 
-#: How the export is written: every trait (works), and ipywidgets' defaults (see the xfail).
+#: How the export is written: every trait, and ipywidgets' defaults (which drop default-valued
+#: traits; ClusterWidget keeps its front end in the export regardless).
 VARIANTS = {"all-state": {"drop_defaults": False}, "defaults": {}}
 
 
@@ -110,13 +111,7 @@ def served(export, request, tmp_path_factory):
         thread.join(timeout=10)
 
 
-@pytest.mark.parametrize("variant", [
-    "all-state",
-    pytest.param("defaults", marks=pytest.mark.xfail(strict=True, reason=(
-        "embed_minimal_html's default drop_defaults=True leaves out the widget's _esm, _css and "
-        "_view_name (they equal the class defaults), so the page shows nothing and logs "
-        "'Class null not found in module @jupyter-widgets/base'"))),
-])
+@pytest.mark.parametrize("variant", ["all-state", "defaults"])
 def test_static_export_shows_the_points_without_errors(browser, evidence, export, served,
                                                       artifacts, variant):
     base, cdn = served
