@@ -463,8 +463,14 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         return self._set_outputs(z)
 
     def _set_outputs(self, z: torch.Tensor) -> torch.Tensor:
+        # Q a block of rows at a time: the soft assignment's n x k temporaries would otherwise
+        # take several times the memory of Q itself (hundreds of MiB at a million rows).
+        q = torch.empty((z.shape[0], self._centers.shape[0]), dtype=z.dtype, device=z.device)
+        step = max(1, _ENCODE_ELEMENTS // max(q.shape[1], z.shape[1]))
         with torch.no_grad():
-            q = soft_assignment(z, self._centers, float(self.alpha))
+            for start in range(0, z.shape[0], step):
+                q[start:start + step] = soft_assignment(z[start:start + step], self._centers,
+                                                        float(self.alpha))
         self.embedding_ = z.cpu().numpy()
         self.labels_ = q.argmax(1).cpu().numpy()
         return q
