@@ -355,19 +355,19 @@ class Feedback:
 
     def undo(self) -> None:
         """Take back the last change (constraint, removal, cluster edit or clear)."""
-        with self._geometry_lock(), self._lock:
-            if not self._undo:
-                raise IndexError("nothing to undo")
-            self._redo.append(self._current_state(self._undo[-1].centers is not None))
-            self._restore(self._undo.pop())
+        self._travel(self._undo, self._redo, "undo")
 
     def redo(self) -> None:
         """Apply again the change that `undo` took back."""
+        self._travel(self._redo, self._undo, "redo")
+
+    def _travel(self, source: list[_State], target: list[_State], word: str) -> None:
+        """Restore the newest state of `source`, keeping the current one on `target`."""
         with self._geometry_lock(), self._lock:
-            if not self._redo:
-                raise IndexError("nothing to redo")
-            self._undo.append(self._current_state(self._redo[-1].centers is not None))
-            self._restore(self._redo.pop())
+            if not source:
+                raise IndexError(f"nothing to {word}")
+            target.append(self._current_state(source[-1].centers is not None))
+            self._restore(source.pop())
 
     def clear(self) -> None:
         """Drop every point constraint (undoable). Cluster edits already made stay."""
