@@ -155,7 +155,8 @@ def constrained_kmeans(X, k, seeds: dict[int, int], init_centers, max_iter=100):
 
 
 # ---------------------------------------------------------------------------- one run
-def run_one(task: str, seed: int, rounds: int, per_round: int, epochs: int) -> dict:
+def run_one(task: str, seed: int, rounds: int, per_round: int, epochs: int,
+            strength: float | None = None) -> dict:
     import torch
     from sklearn.cluster import KMeans
 
@@ -173,7 +174,8 @@ def run_one(task: str, seed: int, rounds: int, per_round: int, epochs: int) -> d
     models = {"dec": base}
     for mode in ("paper", "robust"):
         models[mode] = copy.deepcopy(base)
-        models[mode].set_params(feedback_mode=mode)
+        models[mode].set_params(feedback_mode=mode,
+                                feedback_strength=strength if mode == "robust" else None)
         models[mode].feedback.default_strength = models[mode]._strength()
     models["dec"] = copy.deepcopy(base)
 
@@ -207,7 +209,8 @@ def run_one(task: str, seed: int, rounds: int, per_round: int, epochs: int) -> d
 
 
 # ---------------------------------------------------------------------------- report
-def summarise(results: list[dict], rounds: int, per_round: int, epochs: int, command: str) -> str:
+def summarise(results: list[dict], rounds: int, per_round: int, epochs: int, command: str,
+              plot: bool = True) -> str:
     by_task: dict[str, list[dict]] = {}
     for r in results:
         by_task.setdefault(r["task"], []).append(r)
@@ -244,7 +247,8 @@ def summarise(results: list[dict], rounds: int, per_round: int, epochs: int, com
         summary_rows.append((task, acc["robust"][:, 0].mean(), acc["robust"][:, last].mean(),
                              acc["ckmeans"][:, last].mean(), acc["paper"][:, last].mean(),
                              acc["dec"][:, last].mean(), drops.min()))
-        _plot(task, acc, per_round)
+        if plot:
+            _plot(task, acc, per_round)
         lines += [f"![{task}](feedback/{task}.png)", ""]
     header = ["# Summary", "",
               "| task | robust round 0 | robust final | ckmeans final | paper final | dec final | "
@@ -286,6 +290,8 @@ def main(argv=None) -> None:
     parser.add_argument("--per-round", type=int, default=2)
     parser.add_argument("--epochs", type=int, default=20, help="refine epochs per round")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--strength", type=float, default=None,
+                        help="robust mode's feedback_strength (default: the package default)")
     parser.add_argument("--quick", action="store_true", help="2 seeds, 4 rounds, 4 tasks")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
@@ -293,12 +299,13 @@ def main(argv=None) -> None:
         args.seeds, args.rounds = 2, 4
         args.tasks = [t for t in args.tasks if t in ("iris-x4", "wine", "onehot-steer",
                                                      "texts-tone")]
-    jobs = [(t, s, args.rounds, args.per_round, args.epochs)
+    jobs = [(t, s, args.rounds, args.per_round, args.epochs, args.strength)
             for t in args.tasks for s in range(args.seeds)]
     with ProcessPoolExecutor(args.workers) as pool:
         results = list(pool.map(run_one, *zip(*jobs)))
     command = "python benchmarks/feedback.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    report = summarise(results, args.rounds, args.per_round, args.epochs, command.strip())
+    report = summarise(results, args.rounds, args.per_round, args.epochs, command.strip(),
+                       plot=not args.no_write)
     print(report)
     if not args.no_write:
         (ROOT / "docs").mkdir(exist_ok=True)
