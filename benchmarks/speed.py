@@ -20,10 +20,12 @@ centroids, and the same seed. Measured per fit:
                                    labels; for ClustPy `dec_labels_` (its `labels_` come from an
                                    extra k-means on the final embedding, reported as ACC-km)
 
-Each fit runs in its own process (so peak memory is per fit). The two processes of a pair take
-turns epoch by epoch - only one computes at a time, and each stops its clock while it waits - so
-both libraries meet the same background load on a shared machine; which one starts alternates
-from pair to pair, and the figures are medians over pairs.
+Three fits per data set: ours at its defaults (float32), ours in mixed precision
+(`precision="bfloat16"`, where the matrix products run in bfloat16) and ClustPy's (float32; it
+has no such option). Each fit runs in its own process (so peak memory is per fit). The processes
+of a round take turns epoch by epoch - only one computes at a time, and each stops its clock
+while it waits - so all meet the same background load on a shared machine; which one starts
+rotates from round to round, and the figures are medians over rounds.
 
 Data: `digits` - scikit-learn's 8x8 digits (1797 x 64, scaled to [0, 1]) tiled to 70,000 rows
 with fresh Gaussian noise (sd 0.1) on every copy; `synth784` - 70,000 x 784, a mixture of 10
@@ -31,11 +33,12 @@ Gaussians in 16 dimensions pushed through a fixed random tanh layer and a sigmoi
 stand-in). Both are standardised per feature; k-means on the raw features reaches about 0.70 ACC
 on either.
 
-    python benchmarks/speed.py --quick     # 4,000 rows, 2 + 4 epochs, one pair per data set
-    python benchmarks/speed.py             # 70,000 rows, 4 + 12 epochs, one pair per data set
+    python benchmarks/speed.py --quick     # 4,000 rows, 2 + 4 epochs, one round per data set
+    python benchmarks/speed.py             # 70,000 rows, 4 + 12 epochs, one round per data set
 
 The last line printed is `ratio_vs_clustpy=<ours / ClustPy seconds per clustering epoch>`, the
-geometric mean over the data sets. Every epoch of every fit also goes to
+geometric mean over the data sets, for our defaults (float32 like ClustPy); the line before it
+gives the same for mixed precision, `ratio_vs_clustpy_bf16=`. Every epoch of every fit also goes to
 benchmarks/results/speed.json (speed-quick.json with --quick).
 """
 
@@ -54,7 +57,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ("digits", "synth784")
-METHODS = ("nudgecluster", "clustpy")
+#: nudgecluster at its defaults (float32), in mixed precision (precision="bfloat16"), ClustPy.
+METHODS = ("nudgecluster", "nudgecluster-bf16", "clustpy")
 LAYERS = (500, 500, 2000)
 LATENT = 10
 
@@ -100,30 +104,41 @@ MAKERS = {"digits": make_digits, "synth784": make_synth784}
 
 # ---------------------------------------------------------------------------- one fit (child)
 class Baton:
-    """Turn-taking between the two fitting processes: only the holder computes.
+    """Turn-taking between the fitting processes of one data set: only the holder computes.
 
-    Each process passes the baton at every epoch boundary and waits to get it back, so the two
-    libraries run epoch for epoch in alternation and meet the same background load; the clock is
-    stopped while a process waits. A process that has finished no longer takes part.
+    The processes sit on a ring. Each passes the baton to the next unfinished one at every
+    epoch boundary and waits to get it back, so the libraries run epoch for epoch in turn and
+    meet the same background load; the clock is stopped while a process waits. Only the holder
+    passes or finishes, so exactly one process computes at any time.
     """
 
-    def __init__(self, mine, theirs, partner_done, me_done, first: bool):
+    def __init__(self, turns, done, me: int, first: bool):
         self.first = first
-        self._mine, self._theirs = mine, theirs
-        self._partner_done, self._me_done = partner_done, me_done
+        self._turns, self._done, self._me = turns, done, me
+
+    def _next(self):
+        n = len(self._turns)
+        for step in range(1, n):
+            other = (self._me + step) % n
+            if not self._done[other].is_set():
+                return other
+        return None
 
     def take(self) -> None:
-        self._mine.acquire()
+        self._turns[self._me].acquire()
 
     def pass_and_wait(self) -> None:
-        if self._partner_done.is_set():
+        other = self._next()
+        if other is None:
             return
-        self._theirs.release()
-        self._mine.acquire()
+        self._turns[other].release()
+        self._turns[self._me].acquire()
 
     def finish(self) -> None:
-        self._me_done.set()
-        self._theirs.release()
+        self._done[self._me].set()
+        other = self._next()
+        if other is not None:
+            self._turns[other].release()
 
 
 class EpochTimes:
@@ -234,7 +249,7 @@ def _fit_ours(X, settings, clock: EpochTimes):
     model = nc.DEC(settings["n_clusters"], architecture="dec",
                    pretrain_epochs=settings["pretrain_epochs"], epochs=settings["epochs"],
                    batch_size=settings["batch_size"], learning_rate=1e-3, tol=0.0, n_init=10,
-                   random_state=settings["seed"])
+                   random_state=settings["seed"], precision=settings.get("precision", "float32"))
     model.fit(X, callback=lambda progress: clock.end_epoch(progress.phase))
     return model.labels_, None
 
@@ -279,7 +294,9 @@ def run_child(method, dataset, data_dir, settings, baton: Baton, results) -> Non
         _warm_up(torch, X)
         baton.take()
         clock = EpochTimes(baton)
-        fit = _fit_ours if method == "nudgecluster" else _fit_clustpy
+        fit = _fit_clustpy if method == "clustpy" else _fit_ours
+        if method == "nudgecluster-bf16":
+            settings = dict(settings, precision="bfloat16")
         start = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), \
                 PeakRSS() as memory:
@@ -308,20 +325,18 @@ def run_child(method, dataset, data_dir, settings, baton: Baton, results) -> Non
 
 
 # ---------------------------------------------------------------------------- driver (parent)
-def run_pair(dataset: str, data_dir: str, settings: dict, first: str) -> list[dict]:
-    """Fit both libraries on one data set in two processes that take turns epoch by epoch."""
+def run_round(dataset: str, data_dir: str, settings: dict, first: str) -> list[dict]:
+    """Fit every method on one data set, each in its own process, taking turns epoch by epoch."""
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
-    turns = {m: ctx.Semaphore(1 if m == first else 0) for m in METHODS}
-    done = {m: ctx.Event() for m in METHODS}
+    turns = [ctx.Semaphore(1 if m == first else 0) for m in METHODS]
+    done = [ctx.Event() for _ in METHODS]
     results = ctx.Queue()
-    other = {METHODS[0]: METHODS[1], METHODS[1]: METHODS[0]}
     processes = [
         ctx.Process(target=run_child, args=(
-            m, dataset, data_dir, settings,
-            Baton(turns[m], turns[other[m]], done[other[m]], done[m], m == first), results))
-        for m in METHODS
+            m, dataset, data_dir, settings, Baton(turns, done, i, m == first), results))
+        for i, m in enumerate(METHODS)
     ]
     for process in processes:
         process.start()
@@ -374,14 +389,14 @@ def machine() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="4,000 rows per data set, 2 + 4 epochs, one pair per data set")
+                        help="4,000 rows per data set, 2 + 4 epochs, one round per data set")
     parser.add_argument("--n", type=int, help="rows per data set (default 70,000)")
     parser.add_argument("--datasets", nargs="+", choices=DATASETS, default=list(DATASETS))
     parser.add_argument("--pretrain-epochs", type=int)
     parser.add_argument("--epochs", type=int, help="clustering epochs")
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--reps", type=int, help="interleaved pairs of fits per data set")
+    parser.add_argument("--reps", type=int, help="interleaved rounds of fits per data set")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-clusters", type=int, default=10)
     args = parser.parse_args()
@@ -399,7 +414,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT / "src"))
     print(f"{n} rows, batch {settings['batch_size']}, {settings['pretrain_epochs']} pretraining + "
           f"{settings['epochs']} clustering epochs, {args.threads} threads, "
-          f"{settings['reps']} interleaved pair(s) per data set", flush=True)
+          f"{settings['reps']} interleaved round(s) per data set", flush=True)
     results: dict = {"settings": settings, "machine": machine(), "runs": [], "summary": {}}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as data_dir:
@@ -409,10 +424,9 @@ def main() -> None:
             del X, y
         for dataset in args.datasets:
             for rep in range(settings["reps"]):
-                first = METHODS[rep % 2]
-                pair = run_pair(dataset, data_dir, dict(settings, seed=args.seed + rep), first)
-                for run in sorted(pair,
-                                  key=lambda r: r["method"] != "nudgecluster"):
+                first = METHODS[rep % len(METHODS)]
+                runs = run_round(dataset, data_dir, dict(settings, seed=args.seed + rep), first)
+                for run in sorted(runs, key=lambda r: METHODS.index(r["method"])):
                     results["runs"].append(run)
                     pre, clu = run["pretrain_epoch_s"], run["cluster_epoch_s"]
                     print(f"  {dataset:9s} {run['method']:13s} pretrain "
@@ -421,7 +435,6 @@ def main() -> None:
                           f"{run['peak_rss_delta_bytes'] / 2**20:7.0f} MiB  "
                           f"ACC {run['acc']:.3f}", flush=True)
 
-    ratios = []
     print("\n| data | library | pretrain s/epoch | cluster s/epoch | median epoch s "
           "| after pretraining s/epoch | peak MiB | ACC | ACC-km |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -436,21 +449,25 @@ def main() -> None:
                   f"| {s['cluster_s_per_epoch']:.2f} | {s['cluster_median_epoch_s']:.2f} "
                   f"| {s['after_pretraining_s_per_epoch']:.2f} | {s['peak_mib']:.0f} "
                   f"| {s['acc']:.3f} | {km} |")
-        ratio = (summary["nudgecluster"]["cluster_s_per_epoch"]
-                 / summary["clustpy"]["cluster_s_per_epoch"])
-        summary["ratio"] = ratio
+        theirs = summary["clustpy"]["cluster_s_per_epoch"]
+        summary["ratio"] = summary["nudgecluster"]["cluster_s_per_epoch"] / theirs
+        summary["ratio_bf16"] = summary["nudgecluster-bf16"]["cluster_s_per_epoch"] / theirs
         results["summary"][dataset] = summary
-        ratios.append(ratio)
-    overall = float(np.exp(np.mean(np.log(ratios))))
-    results["ratio_vs_clustpy"] = overall
+    geomean = {key: float(np.exp(np.mean([np.log(results["summary"][d][key])
+                                          for d in args.datasets])))
+               for key in ("ratio", "ratio_bf16")}
+    overall = results["ratio_vs_clustpy"] = geomean["ratio"]
+    results["ratio_vs_clustpy_bf16"] = geomean["ratio_bf16"]
     results["wall_s"] = time.perf_counter() - started
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / ("speed-quick.json" if args.quick else "speed.json")).write_text(
         json.dumps(results, indent=1))
-    print("\nclustering s/epoch, ours / ClustPy: "
-          + ", ".join(f"{d} {results['summary'][d]['ratio']:.3f}" for d in args.datasets)
-          + f"   ({results['wall_s']:.0f} s in all)")
+    for key, label in (("ratio_bf16", "ours in bfloat16"), ("ratio", "ours")):
+        print(f"\nclustering s/epoch, {label} / ClustPy: "
+              + ", ".join(f"{d} {results['summary'][d][key]:.3f}" for d in args.datasets), end="")
+    print(f"   ({results['wall_s']:.0f} s in all)")
+    print(f"ratio_vs_clustpy_bf16={geomean['ratio_bf16']:.3f}")
     print(f"ratio_vs_clustpy={overall:.3f}")
 
 

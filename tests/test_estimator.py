@@ -89,6 +89,7 @@ def test_get_params_set_params_and_clone_keep_the_configuration():
         ({"alpha": 0.0}, "alpha"),
         ({"corruption": 1.0}, "corruption"),
         ({"epochs": -1}, "epochs"),
+        ({"precision": "float16"}, "precision"),
     ],
 )
 def test_bad_parameters_are_refused_at_fit_with_their_name(onehot, params, message):
@@ -375,10 +376,11 @@ def test_stop_from_a_callback_ends_refine_at_a_batch_boundary(onehot):
     model = small(batch_size=4).fit(X)  # ten batches per epoch
     n_before = len(model.history_)
     seen: list[Progress] = []
+    exact: list[np.ndarray] = []  # every row encoded by the weights at the end of each epoch
 
     def stop_at_third_epoch(progress):
         seen.append(copy.copy(progress))
-        seen[-1].embedding = progress.embedding.copy()
+        exact.append(model.transform(X))
         if progress.epoch == 3:
             model.stop()
 
@@ -387,13 +389,14 @@ def test_stop_from_a_callback_ends_refine_at_a_batch_boundary(onehot):
     # The request arrives after epoch 3; epoch 4 ends at its first batch boundary.
     assert [h["epoch"] for h in new] == [1, 2, 3, 4]
     assert seen[-1].stopped and not any(p.stopped for p in seen[:-1])
-    full_epoch = min(np.abs(seen[i + 1].embedding - seen[i].embedding).max() for i in (0, 1))
-    stopped_epoch = np.abs(seen[3].embedding - seen[2].embedding).max()
+    full_epoch = min(np.abs(exact[i + 1] - exact[i]).max() for i in (0, 1))
+    stopped_epoch = np.abs(exact[3] - exact[2]).max()
     assert 0 < stopped_epoch < 0.3 * full_epoch  # one step, not ten
     # The model is consistent: its outputs are those of its current weights.
     np.testing.assert_array_equal(model.predict(X), model.labels_)
     np.testing.assert_allclose(model.transform(X), model.embedding_, rtol=1e-6, atol=1e-6)
     np.testing.assert_array_equal(seen[-1].labels, model.labels_)
+    np.testing.assert_array_equal(seen[-1].embedding, exact[-1])  # the last report is exact
     # Stop is a request for one run, not a lasting state: the next refine trains normally.
     model.refine(2)
     assert [h["epoch"] for h in model.history_[n_before + 4:]] == [1, 2]
@@ -487,6 +490,17 @@ def test_sgd_optimizer_is_available_and_validated():
         small(optimizer="lbfgs").fit(X)
 
 
+def test_bfloat16_precision_trains_in_mixed_precision_and_answers_in_float32():
+    X, y = nc.datasets.paper_onehot(n_per_class=25)
+    model = small(precision="bfloat16", pretrain_epochs=60, epochs=20).fit(X)
+    assert model.embedding_.dtype == np.float32 and model.predict_proba(X).dtype == np.float32
+    assert all(p.dtype == torch.float32 for p in model._network.parameters())
+    assert nc.metrics.cluster_accuracy(y, model.labels_) > 0.9
+    np.testing.assert_array_equal(model.predict(X), model.labels_)
+    model.feedback.include([0], cluster=int(model.labels_[1]))
+    model.refine(2)  # the robust refine's decoder and the pairwise terms take the same path
+
+
 @pytest.mark.parametrize("mode", ["paper", "robust"])
 def test_pairwise_feedback_acts_in_both_modes(mode):
     # Points 0 and 1 come from different one-hot groups; a must-link brings them together.
@@ -514,3 +528,18 @@ def test_a_large_correction_does_not_empty_the_other_clusters():
     model.refine(5)
     sizes = np.bincount(model.labels_, minlength=3)
     assert (sizes > 0).sum() >= 2, f"clusters collapsed to sizes {sizes.tolist()}"
+
+
+def test_epoch_reports_come_from_the_training_pass_and_the_end_is_exact(onehot):
+    X, _ = onehot
+    model = small(update_interval=3).fit(X)
+    seen: list[tuple[int, np.ndarray, np.ndarray]] = []
+    model.refine(4, callback=lambda p: seen.append((p.epoch, p.embedding.copy(),
+                                                    model.transform(X))))
+    stale = {epoch: np.abs(reported - exact).max() for epoch, reported, exact in seen}
+    # Epoch 3 precedes a target update and epoch 4 ends the run: both re-encode every row.
+    assert stale[3] == 0 and stale[4] == 0
+    # Epochs 1 and 2 report where each row's batch put it: close to the final weights, not equal.
+    assert 0 < stale[1] < 0.25 * np.abs(seen[0][2]).max()
+    np.testing.assert_array_equal(model.embedding_, model.transform(X))
+    np.testing.assert_array_equal(model.labels_, model.predict(X))

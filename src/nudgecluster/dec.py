@@ -29,6 +29,7 @@ from .nn import ARCHITECTURES, DEFAULT_LATENT_DIM, Autoencoder, soft_assignment,
 
 FEEDBACK_MODES = ("robust", "paper")
 OPTIMIZERS = ("adam", "sgd")
+PRECISIONS = ("float32", "bfloat16")
 #: DEC's clustering step size with optimizer="sgd" (Xie et al., 2016).
 SGD_LEARNING_RATE = 0.01
 #: Default strength |t_ij| of a constraint, per feedback mode.
@@ -52,7 +53,11 @@ class Progress:
     """What the callback receives after each epoch.
 
     For the clustering phases ("cluster", "refine") `embedding` (n, m), `labels` (n,) and
-    `confidence` (n,) describe the whole training set at the end of the epoch.
+    `confidence` (n,) describe the whole training set as the epoch's training pass saw it: each
+    row where the encoder put it when its mini-batch was trained, so reporting costs no extra
+    pass over the data. Epochs that end a run or precede a target update re-encode every row
+    with the final weights, so after `fit` or `refine` returns (also when stopped) `labels_`
+    and `embedding_` are exact.
     """
 
     phase: str
@@ -105,6 +110,11 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
     feedback_strength : float, optional
         Strength of a constraint: |t| in paper mode (default 1000); in robust mode the weight of a
         constrained row against an ordinary row's 1 (default 30).
+    precision : {"float32", "bfloat16"}, default="float32"
+        Arithmetic of the network's matrix products while training. "bfloat16" is mixed
+        precision (torch.autocast): about twice as fast on CPUs with AVX512-BF16 or AMX and on
+        recent GPUs, slower on CPUs without; weights, centroids, losses, `transform` and
+        `predict` stay float32.
     reconstruction_weight : float or "auto", default="auto"
         Weight of the reconstruction loss while clustering (IDEC). "auto": 0 in `fit` and in paper
         mode (pure DEC), 1 when refining in robust mode.
@@ -140,6 +150,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         corruption: float = 0.0,
         feedback_mode: str = "robust",
         feedback_strength: float | None = None,
+        precision: str = "float32",
         reconstruction_weight="auto",
         n_init: int = 10,
         device: str = "auto",
@@ -160,6 +171,7 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self.corruption = corruption
         self.feedback_mode = feedback_mode
         self.feedback_strength = feedback_strength
+        self.precision = precision
         self.reconstruction_weight = reconstruction_weight
         self.n_init = n_init
         self.device = device
@@ -367,11 +379,11 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
     # ================================================================== training
     def _pretrain(self, callback: Callback | None) -> None:
         network, data = self._network, self._data
-        optimizer = torch.optim.Adam(network.parameters(), lr=self.learning_rate)
+        optimizer = _adam(network.parameters(), self.learning_rate)
 
         def batch_loss(batch):
             x = data.rows(batch)
-            return torch.nn.functional.mse_loss(network(self._corrupt(x))[1], x)
+            return torch.nn.functional.mse_loss(self._forward(network, self._corrupt(x))[1], x)
 
         for epoch in self._epoch_range(self.pretrain_epochs, "pretrain"):
             loss, stopped = self._run_epoch(optimizer, batch_loss)
@@ -412,10 +424,14 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         recon_weight = self._reconstruction_weight(phase)
         terms = None
         feedback_version = None
+        # Where the training pass put each row this epoch: the epoch's report, for free.
+        trained_z = torch.empty((data.n, self._centers.shape[1]), device=self.device_)
 
         def batch_loss(batch):
             x = data.rows(batch)
-            z, x_hat = network(x) if recon_weight else (network.encoder(x), None)
+            z, x_hat = (self._forward(network, x) if recon_weight
+                        else (self._forward(network.encoder, x), None))
+            trained_z[batch] = z.detach()
             q = soft_assignment(z, self._centers, alpha)
             if mode == "paper":
                 loss = losses.tmatrix_loss(z, self._centers, terms.p[batch], q, terms.t[batch],
@@ -444,7 +460,10 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
                                                  self.device_)
                     feedback_version = version
                 loss, stopped = self._run_epoch(optimizer, batch_loss)
-                q_all = self._q_all()
+                # An exact encode where its result is used: the next target update, the tol
+                # check and the end of the run. Other epochs report the training pass.
+                exact = stopped or epoch == epochs or epoch % self.update_interval == 0
+                q_all = self._q_all() if exact else self._set_outputs(trained_z.clone())
                 new_labels = q_all.argmax(1)
                 delta = float((new_labels != labels).float().mean())
                 labels = new_labels
@@ -531,9 +550,17 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
             if self.optimizer == "sgd":
                 self._optimizer = torch.optim.SGD(params, lr=SGD_LEARNING_RATE, momentum=0.9)
             else:
-                self._optimizer = torch.optim.Adam(params, lr=self.learning_rate)
+                self._optimizer = _adam(params, self.learning_rate)
             self._optimizer_centers = self._centers
         return self._optimizer
+
+    def _forward(self, module: torch.nn.Module, x: torch.Tensor):
+        """A training forward pass, in the chosen precision; what comes out is float32."""
+        if self.precision == "float32":
+            return module(x)
+        with torch.autocast(self.device_.type, dtype=torch.bfloat16):
+            out = module(x)
+        return out.float() if isinstance(out, torch.Tensor) else tuple(o.float() for o in out)
 
     def _corrupt(self, x: torch.Tensor) -> torch.Tensor:
         if not self.corruption:
@@ -607,6 +634,8 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         if self.feedback_mode not in FEEDBACK_MODES:
             raise ValueError(f"feedback_mode must be one of {FEEDBACK_MODES}, "
                              f"got {self.feedback_mode!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
         if not self.alpha > 0:
@@ -729,7 +758,7 @@ class _FeedbackTerms:
             if len(pairs) > model.batch_size:
                 pick = torch.randint(len(pairs), (model.batch_size,), generator=model._generator)
                 pairs = pairs[pick.to(pairs.device)]
-            z = model._network.encoder(model._data.rows(pairs.reshape(-1)))
+            z = model._forward(model._network.encoder, model._data.rows(pairs.reshape(-1)))
             q = soft_assignment(z, model._centers, alpha).reshape(len(pairs), 2, -1)
             total = total + self.pair_strength * loss_fn(q[:, 0], q[:, 1])
         return total
@@ -796,6 +825,19 @@ class _Geometry:
 
     def members_of(self, cluster: int) -> np.ndarray:
         return np.flatnonzero(self._model.labels_ == cluster)
+
+
+def _adam(params, learning_rate: float) -> torch.optim.Adam:
+    """Adam as one fused kernel per parameter where torch has it (CPU from torch 2.4, CUDA).
+
+    The same update as the default implementation, in one pass over each parameter's memory
+    instead of about ten: a tenth of a DEC training step on CPU.
+    """
+    params = list(params)
+    try:
+        return torch.optim.Adam(params, lr=learning_rate, fused=True)
+    except RuntimeError:  # an older torch fuses on CUDA only
+        return torch.optim.Adam(params, lr=learning_rate)
 
 
 def _positive_int(value, name: str) -> int:
