@@ -14,6 +14,11 @@ are recorded. Compared in the same run, from the same fitted start:
 Steering tasks use a truth other than the partition found first: one-hot 4 classes in 2 clusters
 paired the other way, and the short texts by tone instead of topic.
 
+Every data set but the one-hot ones is standardised per feature, the short texts' sentence
+embeddings included: DEC's autoencoder finds the topics far better on standardised embeddings
+(first clustering 0.91 against 0.84 mean ACC over 5 seeds), k-means as well on either (0.97,
+0.96), and every method here is given the same X.
+
     python benchmarks/feedback.py                 # everything: 9 tasks x 5 seeds (~25 min, 2 cores)
     python benchmarks/feedback.py --quick         # 2 seeds, 4 rounds, a subset
     python benchmarks/feedback.py --tasks iris-x4 onehot-steer --seeds 3
@@ -73,7 +78,7 @@ def load_task(name: str, seed: int):
         frame, emb = nc.datasets.short_texts()
         column = name.split("-")[1]
         y = frame[column].astype("category").cat.codes.to_numpy()
-        return emb.astype(np.float32), y, len(np.unique(y)), False
+        return _standardize(emb), y, len(np.unique(y)), False
     raise ValueError(f"unknown task {name}")
 
 
@@ -223,7 +228,8 @@ def summarise(results: list[dict], rounds: int, per_round: int, epochs: int, com
         "",
         f"Each round the oracle gives `include` for {per_round} wrongly clustered points (Hungarian "
         f"matching of clusters to true classes), then the model refines {epochs} epochs. Cells: "
-        "mean ACC over seeds ± standard deviation. `ckmeans` is seeded constrained k-means given "
+        "mean ACC over seeds ± standard deviation. Every method gets the same X, standardised per "
+        "feature (the one-hot sets as they are). `ckmeans` is seeded constrained k-means given "
         "the points the robust oracle picked. Steering tasks (one-hot 4 classes into 2 "
         "clusters paired the other way; short texts by tone) start from a clustering that is right "
         "by another criterion.",
