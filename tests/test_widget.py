@@ -465,3 +465,71 @@ def test_front_end_bundle_is_pure_esm():
     assert "export{" in text.replace(" ", "") or "export default" in text
     assert not text.lstrip().startswith("define(")
     assert (_STATIC / "widget.css").exists()
+
+
+# ============================================================================ a sample on show
+
+
+def test_max_points_draws_a_uniform_sample_while_the_model_uses_every_row(blobs, fitted):
+    X, y = blobs
+    w = nc.ClusterWidget(X, model=copy.deepcopy(fitted), columns={"true class": y},
+                         max_points=50)
+    w.comm = RecordingComm()
+    rows = w.shown_rows
+    assert len(rows) == 50 and np.all(np.diff(rows) > 0) and rows.max() < 200
+    assert w.points.shape == (50, 2) and w.labels.shape == (50,) and w.confidence.shape == (50,)
+    np.testing.assert_array_equal(w.labels, w.model.labels_[rows])
+    assert sum(w.cluster_sizes) == 200  # sizes count every row, drawn or not
+    # The same rows again for the same random_state: a picture that is stable across sessions.
+    again = nc.ClusterWidget(X, model=copy.deepcopy(fitted), max_points=50)
+    np.testing.assert_array_equal(again.shown_rows, rows)
+
+    # The browser's selection is positions among the drawn points; feedback gets data rows.
+    w.selection = np.array([0, 1, 2], dtype=np.uint32)
+    np.testing.assert_array_equal(w.selected_rows, rows[:3])
+    w.include(cluster=1)
+    assert sorted(w.model.feedback.items[-1].indices) == sorted(rows[:3].tolist())
+    np.testing.assert_array_equal(w.feedback_points, [0, 1, 2])
+    hidden = int(np.setdiff1d(np.arange(200), rows)[0])
+    w.exclude([hidden], cluster=0)  # a row that is not drawn: kept, but no outline to draw
+    np.testing.assert_array_equal(w.feedback_points, [0, 1, 2])
+    with pytest.raises(IndexError, match="out of range"):
+        w.selection = [50]
+
+    # Tooltips and colours follow the drawn rows.
+    w._on_message(w, {"type": "tooltip", "index": 4}, [])
+    (content, _), = w.comm.custom()
+    assert content["index"] == 4 and content["row"] == rows[4]
+    assert ["true class", str(y[rows[4]])] in content["rows"]
+    w.color_by = "true class"
+    assert w.color_values.shape == (50,)
+
+    # Training uses every row; the picture and the table follow.
+    w.refine(2)
+    assert w.wait(30)
+    assert w.points.shape == (50, 2) and len(w.model.labels_) == 200
+    table = w.to_pandas()
+    assert len(table) == 200 and table["x"].notna().sum() == 50
+    np.testing.assert_array_equal(table["label"], w.model.labels_)
+
+
+def test_max_points_is_validated_and_a_small_data_set_is_drawn_whole(blobs, fitted):
+    X, _ = blobs
+    with pytest.raises(ValueError, match="max_points"):
+        nc.ClusterWidget(X, model=copy.deepcopy(fitted), max_points=0)
+    w = nc.ClusterWidget(X, model=copy.deepcopy(fitted), max_points=1000)
+    np.testing.assert_array_equal(w.shown_rows, np.arange(200))
+    assert w.points.shape == (200, 2)
+
+
+def test_a_memory_mapped_data_set_is_streamed_to_the_model_and_sampled_for_the_picture(
+        blobs, tmp_path):
+    X, _ = blobs
+    path = tmp_path / "rows.npy"
+    np.save(path, X)
+    data = np.load(path, mmap_mode="r")
+    w = nc.ClusterWidget(data, n_clusters=3, max_points=60, random_state=0, pretrain_epochs=3,
+                         epochs=2)
+    assert w.wait(60)
+    assert w.model._data.streamed  # trained from the file, batch by batch
+    assert w.points.shape == (60, 2) and len(w.model.labels_) == 200

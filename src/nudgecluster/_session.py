@@ -103,10 +103,13 @@ class DataTable:
         else:
             if features is not None:
                 raise ValueError("features= picks DataFrame columns; data is not a DataFrame")
-            try:
-                X = np.asarray(data, dtype=np.float32)
-            except (TypeError, ValueError) as err:
-                raise ValueError(f"data must be a numeric array or DataFrame: {err}") from None
+            if isinstance(data, np.memmap) and np.issubdtype(data.dtype, np.number):
+                X = data  # stays on disk: the model streams it, the picture reads its rows
+            else:
+                try:
+                    X = np.asarray(data, dtype=np.float32)
+                except (TypeError, ValueError) as err:
+                    raise ValueError(f"data must be a numeric array or DataFrame: {err}") from None
             if X.ndim == 1:
                 raise ValueError("data must be 2-D (rows x features); for one feature use "
                                  "data.reshape(-1, 1)")
@@ -280,9 +283,13 @@ class Session:
     """The model, its picture and the training thread behind one ClusterWidget."""
 
     def __init__(self, model, table: DataTable, publish: Publish, *, projection: str = "pca",
-                 max_updates_per_second: float = 10.0, random_state: int | None = 0):
+                 max_updates_per_second: float = 10.0, random_state: int | None = 0,
+                 max_points: int | None = None):
         self.model = model
         self.table = table
+        #: The data rows on show (sorted), or None when every row is. The front end numbers the
+        #: points it draws 0..n_shown-1; `selection` and tooltip requests use those positions.
+        self.rows = shown_rows(table.n, max_points, random_state)
         self.publish = publish
         self.projector = Projector(projection, random_state=random_state)
         self.throttle = UpdateThrottle(max_updates_per_second)
@@ -352,7 +359,8 @@ class Session:
             return
         self._user_stop = True
         self.model.stop()  # first: publishing the status can wait behind a training frame
-        self._set_status("stopping")
+        with self.lock:
+            self._set_status("stopping")
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until training ends. True if it ended; re-raises a training failure once."""
@@ -460,19 +468,20 @@ class Session:
         if progress.phase == "refine":
             self._segment_epochs = progress.epoch
             offset = self._offset  # after a cluster edit the estimator counts from 1 again
-        status = "stopping" if self._user_stop else ("fitting" if progress.phase != "refine"
-                                                     else "training")
         numbers = dict(
-            status=status, phase=progress.phase, epoch=int(progress.epoch) + offset,
+            phase=progress.phase, epoch=int(progress.epoch) + offset,
             n_epochs=int(progress.n_epochs) + offset, loss=float(progress.loss),
             delta_label=float(progress.delta_label) if progress.delta_label is not None else 0.0,
         )
-        self._last_numbers = {k: v for k, v in numbers.items() if k != "status"}
+        self._last_numbers = dict(numbers)
         if not self.throttle.ready():
             return  # this epoch's picture is skipped; a later one, or the end of the run, shows
         self.throttle.mark()
         with self.lock:
-            self._status = status
+            # Decided under the lock that stop() publishes under: a frame never says "training"
+            # after the widget said "stopping".
+            numbers["status"] = self._status = "stopping" if self._user_stop else (
+                "fitting" if progress.phase != "refine" else "training")
             if progress.embedding is None:
                 self.publish(**numbers)
                 return
@@ -488,24 +497,26 @@ class Session:
         A slow projection (t-SNE, UMAP) is recomputed only at the end of a run (`final`).
         """
         labels = np.asarray(labels)
+        confidence = np.asarray(confidence, dtype=np.float32)
         projected_from = self._shown.get("projected_from")
         if embedding is projected_from:
             points = self._shown["points"]  # the same latent array: the same picture
         elif self.projector.is_live or final or "points" not in self._shown:
-            points = self.projector(embedding)
+            points = self.projector(self.on_show(embedding))
             projected_from = embedding
         else:
             points = self._shown["points"]
         wire_labels = labels.astype(label_dtype(n_clusters), copy=False)
-        sizes = np.bincount(labels, minlength=n_clusters)[:n_clusters]
+        sizes = np.bincount(labels, minlength=n_clusters)[:n_clusters]  # of all rows
         frame = {
             "points": points,
-            "labels": wire_labels,
-            "confidence": np.asarray(confidence, dtype=np.float32),
+            "labels": self.on_show(wire_labels),
+            "confidence": self.on_show(confidence),
             "n_clusters": int(n_clusters),
             "cluster_sizes": sizes.tolist(),
         }
-        self._shown = dict(frame, projected_from=projected_from)
+        self._shown = dict(frame, projected_from=projected_from, all_labels=wire_labels,
+                           all_confidence=confidence)
         if self.active_cluster >= n_clusters:
             self.active_cluster = n_clusters - 1
             frame["active_cluster"] = self.active_cluster
@@ -529,7 +540,7 @@ class Session:
         items = [{"id": int(c.id), "kind": c.kind, "label": c.describe()} for c in store.items]
         return {
             "feedback_items": items,
-            "feedback_points": store.marked_points().astype(np.uint32),
+            "feedback_points": self.shown_positions(store.marked_points()).astype(np.uint32),
             "can_undo": bool(store.can_undo),
             "can_redo": bool(store.can_redo),
             "pending_group": 0 if self.pending_group is None else int(len(self.pending_group)),
@@ -541,20 +552,56 @@ class Session:
 
     @property
     def labels(self) -> np.ndarray:
-        return self._shown.get("labels", np.zeros(0, dtype=np.uint8))
+        """The cluster of every data row, as last shown (empty before the first clustering)."""
+        return self._shown.get("all_labels", np.zeros(0, dtype=np.uint8))
 
     @property
     def confidence(self) -> np.ndarray:
-        return self._shown.get("confidence", np.zeros(0, dtype=np.float32))
+        """max_j q_ij of every data row, as last shown."""
+        return self._shown.get("all_confidence", np.zeros(0, dtype=np.float32))
 
     @property
     def points(self) -> np.ndarray:
+        """The picture's 2-D position of each point on show."""
         return self._shown.get("points", np.zeros((0, 2), dtype=np.float32))
+
+    @property
+    def n_shown(self) -> int:
+        return self.table.n if self.rows is None else len(self.rows)
+
+    def selected_rows(self) -> np.ndarray:
+        """The data rows of the selection (positions among the points on show)."""
+        return self.selection if self.rows is None else self.rows[self.selection]
+
+    def on_show(self, per_row: np.ndarray) -> np.ndarray:
+        """The entries of a per-row array for the rows on show."""
+        return per_row if self.rows is None else per_row[self.rows]
+
+    def shown_positions(self, data_rows: np.ndarray) -> np.ndarray:
+        """Positions among the points on show of those of `data_rows` that are on show."""
+        if self.rows is None:
+            return data_rows
+        where = np.searchsorted(self.rows, data_rows)
+        hit = where < len(self.rows)
+        hit[hit] = self.rows[where[hit]] == data_rows[hit]
+        return where[hit]
+
+    def tooltip(self, position: int) -> tuple[dict[str, Any], list[bytes]]:
+        """The tooltip of the point drawn at `position`."""
+        if not 0 <= position < self.n_shown:
+            raise IndexError(f"point {position} is out of range (0..{self.n_shown - 1})")
+        row = position if self.rows is None else int(self.rows[position])
+        content, buffers = self.table.tooltip(row)
+        return dict(content, index=position, row=row), buffers
+
+    def color_encoding(self, name: str) -> tuple[np.ndarray, list[str]]:
+        values, categories = self.table.color_encoding(name)
+        return self.on_show(values), categories
 
     # ------------------------------------------------------------------ feedback actions
     def _indices(self, indices, what: str = "points") -> np.ndarray:
-        """`indices` or, when None, the current selection; refuses an empty choice clearly."""
-        chosen = self.selection if indices is None else indices
+        """Data rows: `indices` or, when None, the current selection; refuses an empty choice."""
+        chosen = self.selected_rows() if indices is None else indices
         arr = np.asarray(chosen)
         if arr.dtype == bool:
             if arr.shape != (self.table.n,):
@@ -707,7 +754,7 @@ class Session:
         return record
 
     def _current_labels(self) -> np.ndarray:
-        shown = self._shown.get("labels")
+        shown = self._shown.get("all_labels")
         if shown is not None and len(shown) == self.table.n:
             return shown
         return np.asarray(self.model.labels_)
@@ -757,7 +804,7 @@ class Session:
         labels = self._current_labels()
         if not len(self.selection):
             raise ValueError(f"select points of the cluster to merge into cluster {a}")
-        chosen = labels[self.selection]
+        chosen = labels[self.selected_rows()]
         chosen = chosen[chosen != a]
         if not len(chosen):
             raise ValueError(f"the selection is all in cluster {a}: select points of the "
@@ -798,6 +845,19 @@ def _is_fitted(model) -> bool:
         return True
     except Exception:  # noqa: BLE001 - NotFittedError or a model without the protocol
         return False
+
+
+def shown_rows(n: int, max_points: int | None, random_state: int | None) -> np.ndarray | None:
+    """A uniform sample of `max_points` of `n` rows (sorted), or None to show them all."""
+    if max_points is None:
+        return None
+    if isinstance(max_points, bool) or not isinstance(max_points, (int, np.integer)) \
+            or max_points < 1:
+        raise ValueError(f"max_points must be a positive integer or None, got {max_points!r}")
+    if n <= max_points:
+        return None
+    rng = np.random.default_rng(random_state)
+    return np.sort(rng.choice(n, size=int(max_points), replace=False))
 
 
 def selection_from(values: Sequence[int] | np.ndarray, n: int) -> np.ndarray:

@@ -60,6 +60,11 @@ class ClusterWidget(anywidget.AnyWidget):
         run ends.
     height : int, default=520
         Height in pixels (the widget can be resized by dragging its lower edge).
+    max_points : int, optional
+        Draw at most this many points: a uniform random sample of the rows (seeded by the
+        model's `random_state`) when the data has more. The model trains on every row, cluster
+        sizes count every row, and indices given from Python are rows of the data; `selection`
+        holds positions among the points on show, and `selected_rows` the data rows they are.
     **model_params
         Parameters for a new DEC (e.g. ``random_state=0, pretrain_epochs=50``).
     """
@@ -117,6 +122,7 @@ class ClusterWidget(anywidget.AnyWidget):
         point_size: float = 0.0,
         transition_ms: int = 300,
         max_updates_per_second: float = 10.0,
+        max_points: int | None = None,
         **model_params: Any,
     ):
         table = DataTable.from_inputs(data, features=features, text=text, columns=columns,
@@ -133,7 +139,8 @@ class ClusterWidget(anywidget.AnyWidget):
         self._publish_lock = threading.RLock()
         self._session = Session(model, table, self._publish, projection=projection,
                                 max_updates_per_second=max_updates_per_second,
-                                random_state=_int_or_none(getattr(model, "random_state", None)))
+                                random_state=_int_or_none(getattr(model, "random_state", None)),
+                                max_points=max_points)
         super().__init__(
             height=int(height), point_size=float(point_size), transition_ms=int(transition_ms),
             epochs=int(epochs if epochs is not None else getattr(model, "epochs", 100) or 100),
@@ -152,6 +159,17 @@ class ClusterWidget(anywidget.AnyWidget):
     def model(self):
         """The DEC behind the widget."""
         return self._session.model
+
+    @property
+    def shown_rows(self) -> np.ndarray:
+        """The data rows drawn, in drawing order (all of them unless `max_points` sampled)."""
+        rows = self._session.rows
+        return np.arange(self._session.table.n) if rows is None else rows.copy()
+
+    @property
+    def selected_rows(self) -> np.ndarray:
+        """The data rows of the selection (the same as `selection` when every row is drawn)."""
+        return np.asarray(self._session.selected_rows(), dtype=np.int64)
 
     def include(self, indices=None, cluster: int | None = None):
         """The points (default: the selection) belong in `cluster` (default: the picked one)."""
@@ -203,15 +221,17 @@ class ClusterWidget(anywidget.AnyWidget):
         return self._session.wait(timeout)
 
     def to_pandas(self):
-        """The data with the current cluster `label`, its `confidence` and the picture's `x`, `y`."""
-        frame = self._session.table.to_pandas()
-        points = self._session.points
-        values = {"label": self._session.labels.astype(np.int64),
-                  "confidence": self._session.confidence,
-                  "x": points[:, 0] if len(points) else np.zeros(0),
-                  "y": points[:, 1] if len(points) else np.zeros(0)}
-        if len(values["label"]) != len(frame):
+        """The data with the current cluster `label`, its `confidence` and the picture's `x`, `y`
+        (NaN for rows not drawn when `max_points` sampled them)."""
+        session = self._session
+        frame = session.table.to_pandas()
+        labels = session.labels
+        if len(labels) != len(frame):
             raise RuntimeError("the model is still fitting: call wait() first")
+        xy = np.full((len(frame), 2), np.nan, dtype=np.float32)
+        xy[self.shown_rows] = session.points
+        values = {"label": labels.astype(np.int64), "confidence": session.confidence,
+                  "x": xy[:, 0], "y": xy[:, 1]}
         for name, value in values.items():
             column = name
             while column in frame.columns:
@@ -247,14 +267,14 @@ class ClusterWidget(anywidget.AnyWidget):
             self._session.handle_action(content)
         elif kind == "tooltip":
             try:
-                reply, reply_buffers = self._session.table.tooltip(int(content.get("index", -1)))
+                reply, reply_buffers = self._session.tooltip(int(content.get("index", -1)))
             except (IndexError, TypeError, ValueError):
                 return
             self.send(reply, reply_buffers)
 
     @traitlets.validate("selection")
     def _check_selection(self, proposal):
-        return selection_from(proposal["value"], self._session.table.n)
+        return selection_from(proposal["value"], self._session.n_shown)
 
     @traitlets.observe("selection")
     def _selection_changed(self, change) -> None:
@@ -287,7 +307,7 @@ class ClusterWidget(anywidget.AnyWidget):
 
     @traitlets.observe("color_by")
     def _color_by_changed(self, change) -> None:
-        values, categories = self._session.table.color_encoding(change["new"])
+        values, categories = self._session.color_encoding(change["new"])
         self._publish(color_values=values, color_categories=categories)
 
     @traitlets.validate("height")
