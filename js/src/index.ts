@@ -199,7 +199,11 @@ class ClusterView {
       toolbar.append(button);
     }
     toolbar.append(h('span', { class: 'nc-sep', 'aria-hidden': 'true' }));
-    toolbar.append(h('label', { class: 'nc-field' }, [h('span', { text: 'Epochs' }), this.epochsInput]));
+    // Epochs, Refine and Stop wrap as one piece, and so do the view controls: a narrow notebook
+    // puts whole groups on the second row, never Stop apart from Refine.
+    const run = h('span', { class: 'nc-group' }, [
+      h('label', { class: 'nc-field' }, [h('span', { text: 'Epochs' }), this.epochsInput]),
+    ]);
     for (const { action, label, title } of CONTROL_BUTTONS) {
       const button = h('button', {
         type: 'button', class: `nc-btn nc-${action}`, 'data-testid': `btn-${action}`, 'data-action': action,
@@ -207,11 +211,14 @@ class ClusterView {
       });
       button.addEventListener('click', () => this.act(action));
       this.buttons.set(action, button);
-      toolbar.append(button);
+      run.append(button);
     }
+    toolbar.append(run);
     toolbar.append(h('span', { class: 'nc-spacer' }));
-    toolbar.append(this.lassoButton);
-    toolbar.append(h('label', { class: 'nc-field' }, [h('span', { text: 'Colour' }), this.colorPicker]));
+    toolbar.append(h('span', { class: 'nc-group' }, [
+      this.lassoButton,
+      h('label', { class: 'nc-field' }, [h('span', { text: 'Colour' }), this.colorPicker]),
+    ]));
 
     this.progressBar = h('div', { class: 'nc-progress-bar' });
     this.progressLabel = h('span', { class: 'nc-progress-label', 'data-testid': 'progress-text' });
@@ -676,6 +683,7 @@ class ClusterView {
     this.overlay.style.width = `${width}px`;
     this.overlay.style.height = `${height}px`;
     this.viewState = { ...this.viewState, width, height };
+    this.root.dataset.view = JSON.stringify(this.viewState);
     this.drawRings();
     // A height the person dragged to is kept (it survives re-rendering the output).
     const rootHeight = Math.round(this.root.getBoundingClientRect().height);
