@@ -278,6 +278,22 @@ def test_merge_from_the_toolbar_takes_the_cluster_most_selected_points_are_in(wi
     assert widget.n_clusters == 2
 
 
+def test_split_from_the_toolbar_is_seeded_by_the_selection_or_by_2_means(widget):
+    members = np.flatnonzero(widget.labels == 1)
+    widget.selection = members[:10]
+    widget._on_message(widget, {"type": "action", "action": "split", "cluster": 1}, [])
+    assert widget.message == ""
+    record = widget.model.feedback.items[-1]
+    assert (record.kind, record.cluster, record.other_cluster) == ("split", 1, 3)
+    assert sorted(record.indices) == sorted(members[:10].tolist())
+    assert widget.n_clusters == 4 and len(widget.cluster_sizes) == 4
+    widget.selection = []
+    widget._on_message(widget, {"type": "action", "action": "split", "cluster": 0}, [])
+    assert widget.message == "" and widget.n_clusters == 5  # 2-means inside cluster 0
+    widget._on_message(widget, {"type": "action", "action": "undo"}, [])
+    assert widget.n_clusters == 4
+
+
 # ============================================================================ training
 
 

@@ -81,6 +81,7 @@ const BUTTONS: Array<{ action: ActionName; label: string; title: string; group: 
   { action: 'cannot_link', label: 'Separate', title: 'Keep points apart: select two points, or a group, press, then select the other group and press again', group: 'feedback' },
   { action: 'new_cluster', label: 'New cluster', title: 'Start a new cluster from the selected points', group: 'feedback' },
   { action: 'merge', label: 'Merge', title: 'Merge the cluster most selected points are in into the picked cluster', group: 'feedback' },
+  { action: 'split', label: 'Split', title: 'Split the picked cluster in two: the selected points start the new part (with nothing selected, 2-means inside the cluster)', group: 'feedback' },
   { action: 'undo', label: 'Undo', title: 'Take back the last feedback', group: 'history' },
   { action: 'redo', label: 'Redo', title: 'Apply again what Undo took back', group: 'history' },
 ];

@@ -35,6 +35,14 @@ describe('buildIntent', () => {
     if (!none.ok) expect(none.reason).toContain('cluster 1');
   });
 
+  it('split sends the picked cluster, with the selection as seed or none for 2-means', () => {
+    expect(buildIntent('split', base)).toEqual({
+      ok: true, message: { type: 'action', action: 'split', cluster: 1 }, usesSelection: true,
+    });
+    expect(buildIntent('split', { ...base, selectionSize: 0 }).ok).toBe(true);
+    expect(buildIntent('split', { ...base, activeCluster: 5 }).ok).toBe(false);
+  });
+
   it('refine carries the epochs box and is refused while training', () => {
     expect(buildIntent('refine', base)).toMatchObject({ ok: true, message: { action: 'refine', epochs: 20 } });
     expect(buildIntent('refine', { ...base, status: 'training' }).ok).toBe(false);
