@@ -327,6 +327,7 @@ def _plot(task: str, acc: dict, per_round: int) -> None:
         mean, std = acc[m].mean(0), acc[m].std(0)
         ax.plot(x, mean, marker="o", ms=3, label=m)
         ax.fill_between(x, mean - std, mean + std, alpha=0.15)
+    ax.set_xticks(x)
     ax.set_xlabel("feedback points given")
     ax.set_ylabel("ACC")
     ax.set_title(task)
