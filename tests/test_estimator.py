@@ -543,3 +543,15 @@ def test_epoch_reports_come_from_the_training_pass_and_the_end_is_exact(onehot):
     assert 0 < stale[1] < 0.25 * np.abs(seen[0][2]).max()
     np.testing.assert_array_equal(model.embedding_, model.transform(X))
     np.testing.assert_array_equal(model.labels_, model.predict(X))
+
+
+def test_paper_mode_reports_a_meaningful_loss():
+    # The T-matrix surrogate has the paper's gradient but no meaningful value (it can go below
+    # zero); the loss in history_ and in the progress line is DEC's KL(P || Q), never negative.
+    X, _ = nc.datasets.paper_onehot(n_per_class=10)
+    model = small(feedback_mode="paper", pretrain_epochs=30, epochs=5).fit(X)
+    model.refine(3)
+    model.feedback.include([0, 1, 2, 3], cluster=int(model.labels_[20]))
+    model.refine(3)
+    clustering = [h["loss"] for h in model.history_ if h["phase"] != "pretrain"]
+    assert len(clustering) == 11 and min(clustering) >= 0

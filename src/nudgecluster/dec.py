@@ -58,6 +58,10 @@ class Progress:
     pass over the data. Epochs that end a run or precede a target update re-encode every row
     with the final weights, so after `fit` or `refine` returns (also when stopped) `labels_`
     and `embedding_` are exact.
+
+    `loss` is the mean per row of what the epoch minimised: the reconstruction error while
+    pretraining, then the clustering loss with its feedback terms. In paper mode, whose T-matrix
+    has a gradient but no loss value, the clustering part is DEC's KL(P || Q).
     """
 
     phase: str
@@ -395,17 +399,19 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
     def _run_epoch(self, optimizer, batch_loss) -> tuple[float, bool]:
         """One pass over the shuffled data; ends at a batch boundary when stop() was called.
 
-        Returns the mean loss per row and whether training was stopped.
+        `batch_loss(batch)` gives the loss to minimise, or (that loss, the value to report) when
+        the two differ. Returns the mean reported loss per row and whether training was stopped.
         """
         total = torch.zeros((), device=self.device_)  # summed on the device: no sync per batch
         seen = 0
         stop = self._stop_event()
         for batch in self._data.batches(self.batch_size, self._generator):
             loss = batch_loss(batch)
+            loss, reported = loss if isinstance(loss, tuple) else (loss, loss)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            total += loss.detach() * len(batch)
+            total += reported.detach() * len(batch)
             seen += len(batch)
             if stop.is_set():
                 break
@@ -433,15 +439,16 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
                         else (self._forward(network.encoder, x), None))
             trained_z[batch] = z.detach()
             q = soft_assignment(z, self._centers, alpha)
-            if mode == "paper":
-                loss = losses.tmatrix_loss(z, self._centers, terms.p[batch], q, terms.t[batch],
-                                           alpha)
-            else:
-                loss = terms.robust_loss(z, q, self._centers, batch, alpha)
-            loss = loss + terms.pair_loss(self, alpha)
+            extra = terms.pair_loss(self, alpha)
             if recon_weight:
-                loss = loss + recon_weight * torch.nn.functional.mse_loss(x_hat, x)
-            return loss
+                extra = extra + recon_weight * torch.nn.functional.mse_loss(x_hat, x)
+            if mode != "paper":
+                return terms.robust_loss(z, q, self._centers, batch, alpha) + extra
+            # The T-matrix is defined by its gradient: the surrogate that has it has no meaningful
+            # value (it goes negative). Report DEC's KL(P || Q) in its place.
+            surrogate = losses.tmatrix_loss(z, self._centers, terms.p[batch], q, terms.t[batch],
+                                            alpha)
+            return surrogate + extra, losses.kl_divergence(terms.p[batch], q) + extra
 
         for epoch in self._epoch_range(epochs, phase):
             update = (epoch - 1) % self.update_interval == 0
