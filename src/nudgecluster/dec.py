@@ -237,9 +237,10 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         self._centers = torch.nn.Parameter(
             torch.as_tensor(kmeans.cluster_centers_, dtype=torch.float32, device=device)
         )
-        self._set_outputs(torch.as_tensor(z, device=device))
+        q_all = self._set_outputs(torch.as_tensor(z, device=device))
         if not self._stop_event().is_set():
-            self._cluster(self.epochs, phase="cluster", tol=self.tol, callback=callback)
+            self._cluster(self.epochs, phase="cluster", tol=self.tol, callback=callback,
+                          q_all=q_all)
         return self
 
     def refine(self, epochs: int | None = None, X=None, *, callback: Callback | None = None,
@@ -418,13 +419,15 @@ class DEC(ClusterMixin, TransformerMixin, BaseEstimator):
         return float(total) / max(seen, 1), stop.is_set()
 
     def _cluster(self, epochs: int, phase: str, tol: float | None,
-                 callback: Callback | None) -> None:
+                 callback: Callback | None, q_all: torch.Tensor | None = None) -> None:
+        """Clustering epochs (DEC), under the feedback. `q_all`: Q of every row for the current
+        weights when the caller has it (fit, right after encoding for k-means); else encoded."""
         network, data = self._network, self._data
         alpha = float(self.alpha)
         mode = self.feedback_mode
         self._feedback.default_strength = self._strength()  # set_params after fit applies
         optimizer = self._clustering_optimizer()
-        q_all = self._q_all()
+        q_all = self._q_all() if q_all is None else q_all
         labels = q_all.argmax(1)
         labels_at_update = labels
         recon_weight = self._reconstruction_weight(phase)
