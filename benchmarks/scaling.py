@@ -39,6 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
+from _measure import PeakRSS, warm_up
+
 ROOT = Path(__file__).resolve().parents[1]
 D = 50
 K = 10
@@ -58,44 +60,6 @@ def make_data(n: int, path: Path, seed: int = 0) -> None:
     del out
 
 
-def _warm_up(torch, X) -> None:
-    """One forward, backward and Adam step on a toy layer before the memory baseline: torch
-    pages in its kernels' code (about 150 MiB of resident library pages on first use of
-    autograd) and starts its thread pool once per process, and that belongs to neither fit."""
-    layer = torch.nn.Linear(X.shape[1], 8)
-    optimizer = torch.optim.Adam(layer.parameters())
-    torch.relu(layer(torch.from_numpy(np.array(X[:64])))).pow(2).mean().backward()
-    optimizer.step()
-
-
-class PeakRSS:
-    """Peak resident set size of this process during a stretch of code, from Linux's own
-    high-water mark (VmHWM), reset at the start (`/proc/self/clear_refs`).
-
-    Not getrusage's ru_maxrss: a process started by fork + exec inherits its parent's
-    high-water mark there, so a child of a parent that once held more would report nothing.
-    """
-
-    def __enter__(self):
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")  # reset the high-water mark to the current resident set
-        self.before = _proc_status_bytes("VmRSS")
-        return self
-
-    def __exit__(self, *exc):
-        self.peak = _proc_status_bytes("VmHWM")
-        self.added = self.peak - self.before
-        return False
-
-
-def _proc_status_bytes(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024  # kB
-    raise RuntimeError(f"{field} not in /proc/self/status")
-
-
 def run_child(path: str, streamed: bool, epochs: int, threads: int, n_init: int) -> dict:
     import torch
 
@@ -103,7 +67,7 @@ def run_child(path: str, streamed: bool, epochs: int, threads: int, n_init: int)
     import nudgecluster as nc
 
     X = np.load(path, mmap_mode="r") if streamed else np.load(path)
-    _warm_up(torch, X)
+    warm_up(torch, X)
     stamps = {"pretrain": [], "cluster": []}
     starts = {}
     for name in ("_pretrain", "_cluster"):

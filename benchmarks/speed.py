@@ -55,6 +55,8 @@ from pathlib import Path
 
 import numpy as np
 
+from _measure import PeakRSS, warm_up
+
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ("digits", "synth784")
 #: nudgecluster at its defaults (float32), in mixed precision (precision="bfloat16"), ClustPy.
@@ -196,44 +198,6 @@ class _ClockedRange:
         pass
 
 
-def _warm_up(torch, X) -> None:
-    """One forward, backward and Adam step on a toy layer before the memory baseline: torch
-    pages in its kernels' code (about 150 MiB of resident library pages on first use of
-    autograd) and starts its thread pool once per process, and that belongs to neither fit."""
-    layer = torch.nn.Linear(X.shape[1], 8)
-    optimizer = torch.optim.Adam(layer.parameters())
-    torch.relu(layer(torch.from_numpy(np.array(X[:64])))).pow(2).mean().backward()
-    optimizer.step()
-
-
-class PeakRSS:
-    """Peak resident set size of this process during a stretch of code, from Linux's own
-    high-water mark (VmHWM), reset at the start (`/proc/self/clear_refs`).
-
-    Not getrusage's ru_maxrss: a process started by fork + exec inherits its parent's
-    high-water mark there, so a child of a parent that once held more would report nothing.
-    """
-
-    def __enter__(self):
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")  # reset the high-water mark to the current resident set
-        self.before = _proc_status_bytes("VmRSS")
-        return self
-
-    def __exit__(self, *exc):
-        self.peak = _proc_status_bytes("VmHWM")
-        self.added = self.peak - self.before
-        return False
-
-
-def _proc_status_bytes(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024  # kB
-    raise RuntimeError(f"{field} not in /proc/self/status")
-
-
 def _fit_ours(X, settings, clock: EpochTimes):
     import nudgecluster as nc
 
@@ -291,7 +255,7 @@ def run_child(method, dataset, data_dir, settings, baton: Baton, results) -> Non
     try:
         data = np.load(Path(data_dir) / f"{dataset}.npz")
         X, y = data["X"], data["y"]
-        _warm_up(torch, X)
+        warm_up(torch, X)
         baton.take()
         clock = EpochTimes(baton)
         fit = _fit_clustpy if method == "clustpy" else _fit_ours
