@@ -754,10 +754,8 @@ class Session:
         return record
 
     def _current_labels(self) -> np.ndarray:
-        shown = self._shown.get("all_labels")
-        if shown is not None and len(shown) == self.table.n:
-            return shown
-        return np.asarray(self.model.labels_)
+        labels = self.labels
+        return labels if len(labels) == self.table.n else np.asarray(self.model.labels_)
 
     # ------------------------------------------------------------------ messages from the browser
     def handle_action(self, msg: Mapping[str, Any]) -> None:
